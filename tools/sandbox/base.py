@@ -1,0 +1,321 @@
+"""What every sandbox service shares: SQLite state under ERRAND_HOME, a seeded world,
+a clock, ``Idempotency-Key`` handling, and one error envelope.
+
+A domain service subclasses :class:`SandboxService`, declares its SQL schema, seeds its
+world deterministically from ``seed`` (plus an optional overlay of free-text fields),
+adds its routes in :meth:`routes`, and lists what it has created in :meth:`state`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from abc import ABC, abstractmethod
+import json
+import os
+import sqlite3
+import threading
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Callable, ClassVar, Iterator
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
+
+from tools.home import errand_home
+
+CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
+DEFAULT_SEED = 20261201
+SCHEMA_VERSION = 1
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    """Now in China time, unless ``ERRAND_SANDBOX_NOW`` pins it (ISO 8601) for reproducible runs."""
+    pinned = os.environ.get("ERRAND_SANDBOX_NOW")
+    if pinned:
+        return parse_now(pinned)
+    return datetime.now(CHINA_TZ)
+
+
+def parse_now(value: str) -> datetime:
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=CHINA_TZ)
+
+
+def fixed_clock(moment: datetime | str) -> Clock:
+    pinned = parse_now(moment) if isinstance(moment, str) else moment
+    return lambda: pinned
+
+
+class SandboxError(Exception):
+    """An error the service reports to its caller as ``{"error": {"code", "message", "details"}}``."""
+
+    def __init__(self, status: int, code: str, message: str, details: Any = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details
+
+
+def not_found(kind: str, ident: Any) -> SandboxError:
+    return SandboxError(404, f"{kind}_not_found", f"no {kind.replace('_', ' ')} with id {ident!r}")
+
+
+def bad_request(code: str, message: str, details: Any = None) -> SandboxError:
+    return SandboxError(400, code, message, details)
+
+
+def conflict(code: str, message: str, details: Any = None) -> SandboxError:
+    return SandboxError(409, code, message, details)
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+class SandboxService(ABC):
+    """Base of the gov, shop and travel sandboxes. One SQLite file per service."""
+
+    name: ClassVar[str]
+    title: ClassVar[str]
+    schema: ClassVar[str]  # CREATE TABLE statements for the domain
+
+    def __init__(self, home: Path | None = None, *, clock: Clock | None = None,
+                 seed: int = DEFAULT_SEED) -> None:
+        self.home = Path(home) if home else errand_home()
+        self.clock = clock or system_clock
+        self.seed = seed
+        self.path = self.home / "sandbox" / f"{self.name}.sqlite"
+        self._init_lock = threading.Lock()
+        self._ready = False
+
+    # -- storage ------------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def today(self) -> date:
+        return self.now().date()
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        return conn
+
+    def ensure(self) -> None:
+        """Create and seed the database on first use (idempotent, safe across processes)."""
+        if not self._ready:
+            self._initialise(overlay=None)
+
+    def reset(self, overlay: dict[str, Any] | None = None) -> None:
+        """Throw away all state and reseed; ``overlay`` replaces seeded free-text fields."""
+        with self._init_lock:
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(self.path) + suffix).unlink(missing_ok=True)
+            self._ready = False
+        self._initialise(overlay=overlay)
+
+    def _initialise(self, overlay: dict[str, Any] | None) -> None:
+        with self._init_lock:
+            if self._ready:
+                return
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = self._connect()
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                conn.execute("CREATE TABLE IF NOT EXISTS sandbox_meta (key TEXT PRIMARY KEY, value TEXT)")
+                seeded = conn.execute("SELECT 1 FROM sandbox_meta WHERE key='seeded_at'").fetchone()
+                if not seeded:
+                    for statement in _split_sql(_IDEMPOTENCY_SCHEMA + self.schema):
+                        conn.execute(statement)
+                    self.seed_world(conn)
+                    apply_overlay(conn, overlay or {}, self.name)
+                    conn.executemany(
+                        "INSERT OR REPLACE INTO sandbox_meta VALUES (?, ?)",
+                        [("seeded_at", self.now().isoformat()), ("seed", str(self.seed)),
+                         ("schema_version", str(SCHEMA_VERSION)),
+                         ("overlay", canonical_json(overlay or {}))],
+                    )
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            finally:
+                conn.close()
+            self._ready = True
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        self.ensure()
+        conn = self._connect()
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """A serialised write transaction (BEGIN IMMEDIATE), committed on success."""
+        self.ensure()
+        conn = self._connect()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        finally:
+            conn.close()
+
+    def next_id(self, conn: sqlite3.Connection, prefix: str) -> str:
+        """Sequential, human-readable ids (``ORD-000001``) that survive restarts."""
+        row = conn.execute("SELECT value FROM sandbox_meta WHERE key=?", (f"seq:{prefix}",)).fetchone()
+        n = int(row["value"]) + 1 if row else 1
+        conn.execute("INSERT OR REPLACE INTO sandbox_meta VALUES (?, ?)", (f"seq:{prefix}", str(n)))
+        return f"{prefix}-{n:06d}"
+
+    def idempotent(self, request_key: str | None, operation: str, body: Any,
+                   create: Callable[[sqlite3.Connection], Any]) -> Any:
+        """Run ``create`` once per Idempotency-Key, in the same transaction as its writes.
+
+        The same key with the same body returns the first result and creates nothing; the
+        same key with a different body is a 409, because silently returning the first result
+        for a different request would hide a bug in the caller.
+        """
+        if not request_key:
+            raise bad_request("idempotency_key_required",
+                              "this operation changes state: send an Idempotency-Key header")
+        body_hash = hashlib.sha256(canonical_json(body).encode()).hexdigest()
+        with self.write() as conn:
+            row = conn.execute("SELECT operation, body_hash, response FROM idempotency WHERE key=?",
+                               (request_key,)).fetchone()
+            if row:
+                if row["operation"] != operation or row["body_hash"] != body_hash:
+                    raise conflict("idempotency_key_reused",
+                                   f"Idempotency-Key {request_key!r} was already used for a different "
+                                   f"request ({row['operation']})")
+                return json.loads(row["response"])
+            result = create(conn)
+            conn.execute("INSERT INTO idempotency VALUES (?, ?, ?, ?, ?)",
+                         (request_key, operation, body_hash, canonical_json(result), self.now().isoformat()))
+            return result
+
+    # -- what each domain provides -----------------------------------------------------
+
+    @abstractmethod
+    def seed_world(self, conn: sqlite3.Connection) -> None:
+        """Insert the deterministic world for ``self.seed`` (same seed, same world, every time)."""
+
+    @abstractmethod
+    def routes(self, router: APIRouter) -> None:
+        """Add the service's endpoints to ``router``."""
+
+    @abstractmethod
+    def state(self) -> dict[str, list[dict[str, Any]]]:
+        """Every record this service has created, for ``errand sandbox state``."""
+
+    # -- the app ------------------------------------------------------------------------
+
+    def app(self) -> FastAPI:
+        app = FastAPI(title=f"errand sandbox: {self.title}", version="1")
+        install_error_handlers(app)
+        router = APIRouter()
+        self.routes(router)
+        app.include_router(router)
+
+        @app.get("/health", tags=["meta"])
+        def health() -> dict[str, Any]:
+            self.ensure()
+            return {"service": self.name, "ok": True, "now": self.now().isoformat()}
+
+        return app
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(SandboxError)
+    async def _sandbox_error(_: Request, exc: SandboxError) -> JSONResponse:
+        return JSONResponse(status_code=exc.status, content={
+            "error": {"code": exc.code, "message": exc.message, "details": exc.details}})
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        details = [{"field": ".".join(str(p) for p in e["loc"][1:]) or e["loc"][0], "message": e["msg"]}
+                   for e in exc.errors()]
+        message = "invalid request: " + "; ".join(f"{d['field']}: {d['message']}" for d in details)
+        return JSONResponse(status_code=422, content={
+            "error": {"code": "invalid_request", "message": message, "details": details}})
+
+
+_IDEMPOTENCY_SCHEMA = """
+CREATE TABLE idempotency (
+    key TEXT PRIMARY KEY,
+    operation TEXT NOT NULL,
+    body_hash TEXT NOT NULL,
+    response TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+"""
+
+
+def _split_sql(script: str) -> list[str]:
+    return [s.strip() for s in script.split(";") if s.strip()]
+
+
+class OverlayFile(BaseModel):
+    """An overlay file for ``errand sandbox reset --overlay``: per domain, {table: {row_id: {column: value}}}."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    gov: dict[str, dict[str, dict[str, Any]]] | None = None
+    shop: dict[str, dict[str, dict[str, Any]]] | None = None
+    travel: dict[str, dict[str, dict[str, Any]]] | None = None
+
+
+def apply_overlay(conn: sqlite3.Connection, overlay: dict[str, Any], service: str) -> None:
+    """Overlay seeded rows: ``{table: {row_id: {column: value}}}``.
+
+    An existing row is updated; a new id inserts a row (other columns take their defaults).
+    This is how evals plant e.g. a prompt injection in a product description or a hotel
+    review. Unknown tables or columns are errors, so a typo never silently does nothing.
+    """
+    if not isinstance(overlay, dict):
+        raise ValueError(f"{service} overlay must be a mapping of table -> rows")
+    for table, rows in overlay.items():
+        columns = {r["name"] for r in conn.execute(f"PRAGMA table_info({_quote(table)})")}
+        if not columns or table in ("idempotency", "sandbox_meta"):
+            raise ValueError(f"{service} overlay: no table {table!r} to overlay")
+        if not isinstance(rows, dict):
+            raise ValueError(f"{service} overlay: {table} must map row ids to fields")
+        for row_id, fields in rows.items():
+            if not isinstance(fields, dict) or not fields:
+                raise ValueError(f"{service} overlay: {table}.{row_id} must be a non-empty mapping of fields")
+            unknown = set(fields) - columns
+            if unknown:
+                raise ValueError(f"{service} overlay: {table} has no column(s) {', '.join(sorted(unknown))}; "
+                                 f"columns are {', '.join(sorted(columns))}")
+            values = {k: canonical_json(v) if isinstance(v, (dict, list)) else v for k, v in fields.items()}
+            exists = conn.execute(f"SELECT 1 FROM {_quote(table)} WHERE id=?", (row_id,)).fetchone()
+            if exists:
+                assignments = ", ".join(f"{_quote(c)}=?" for c in values)
+                conn.execute(f"UPDATE {_quote(table)} SET {assignments} WHERE id=?", (*values.values(), row_id))
+            else:
+                cols = ["id", *values]
+                conn.execute(f"INSERT INTO {_quote(table)} ({', '.join(map(_quote, cols))}) "
+                             f"VALUES ({', '.join('?' for _ in cols)})", (row_id, *values.values()))
+
+
+def _quote(identifier: str) -> str:
+    if not identifier.replace("_", "").isalnum():
+        raise ValueError(f"invalid SQL identifier {identifier!r}")
+    return f'"{identifier}"'
