@@ -1,0 +1,416 @@
+"""errand's nodes and the standard graph: understand → plan → gate → (approve) → act → plan … → respond.
+
+Every node is a method of :class:`ErrandNodes`, so people can assemble their own
+LangGraph graph from errand's nodes. The rules that keep a run safe live here:
+
+- only ``act`` calls tools, and only for actions the gate allowed or a person approved;
+- an approval binds to the tool + canonical args hash, and ``act`` re-checks it;
+- each call carries the idempotency key ``<run id>:<action id>``, so a node that
+  re-runs after a crash or resume replays the key and the service creates nothing new;
+- pauses are ``interrupt()`` with typed payloads; nodes hold no side effects before them.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Iterable, Literal, TypedDict
+
+from langchain_core.tools import BaseTool
+from langgraph.config import get_stream_writer
+from langgraph.graph import END, START, StateGraph
+from langgraph.types import interrupt
+from pydantic import ValidationError
+
+from agents.brains.base import Brain, Plan, PlanContext, Turn
+from agents.gate import DefaultGate, Gate, GateRequest
+from agents.models import (
+    Action,
+    ActionStatus,
+    AnswerResume,
+    ApprovalRequest,
+    ApprovalResume,
+    Decision,
+    Edit,
+    FinalAnswer,
+    PendingAction,
+    QuestionRequest,
+    Reject,
+    RunStatus,
+    canonical_args_hash,
+    resume_adapter,
+)
+from tools.calling import call_tool, validate_args
+from tools.model import Effect, tool_meta
+
+USER_REF = "$user."
+
+
+class RunState(TypedDict, total=False):
+    run_id: str
+    agent: str
+    request: str
+    user: dict[str, Any]
+    today: str | None
+    step: int
+    steps: list[dict[str, Any]]
+    actions: list[dict[str, Any]]
+    turns: list[dict[str, Any]]
+    pending_question: dict[str, Any] | None
+    notes: dict[str, Any]
+    final: dict[str, Any] | None
+
+
+def _emit(event: str, state: RunState, **data: Any) -> None:
+    get_stream_writer()({"type": event, "run_id": state.get("run_id", ""), "step": state.get("step"),
+                         "data": data})
+
+
+def resolve_user_refs(value: Any, user: dict[str, Any]) -> Any:
+    """Replace ``"$user.phone"``-style references with the profile's values.
+
+    The LLM brain shows the model references instead of sensitive values, so the model
+    never holds the person's ID number; the gate and the approver see the real values.
+    """
+    if isinstance(value, str) and value.startswith(USER_REF):
+        node: Any = user
+        for part in value[len(USER_REF):].split("."):
+            if isinstance(node, dict) and part in node:
+                node = node[part]
+            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+            else:
+                return value
+        return node
+    if isinstance(value, dict):
+        return {k: resolve_user_refs(v, user) for k, v in value.items()}
+    if isinstance(value, list):
+        return [resolve_user_refs(v, user) for v in value]
+    return value
+
+
+def _leaves(value: Any, path: str = "") -> Iterable[tuple[str, Any]]:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _leaves(v, f"{path}.{k}" if path else str(k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _leaves(v, f"{path}[{i}]")
+    else:
+        yield path, value
+
+
+def provenance(args: dict[str, Any], state: RunState, actions: list[Action]) -> dict[str, str]:
+    """Where each argument value came from: the request, a person's answer, the user profile,
+    an earlier tool's (untrusted) output, or the model itself."""
+    request = state.get("request", "")
+    answers = " ".join(t["answer"] for t in state.get("turns", []))
+    user_values = {str(v) for _, v in _leaves(state.get("user", {})) if v not in (None, "")}
+    outputs = [(a.tool, json.dumps(a.result.get("output"), ensure_ascii=False, default=str))
+               for a in actions if a.result and a.result.get("ok")]
+    found: dict[str, str] = {}
+    for path, value in _leaves(args):
+        if value is None or isinstance(value, bool):
+            continue
+        text = str(value)
+        if text in user_values:
+            found[path] = "user"
+        elif text and text in request:
+            found[path] = "request"
+        elif text and text in answers:
+            found[path] = "human"
+        else:
+            source = next((tool for tool, blob in outputs if text and text in blob), None)
+            found[path] = f"tool:{source}" if source else "model"
+    return found
+
+
+class ErrandNodes:
+    """The nodes of an errand graph, bound to one agent's brain, tools and gate."""
+
+    def __init__(self, *, agent: str, brain: Brain, tools: Iterable[BaseTool], gate: Gate | None = None,
+                 instructions: str = "", max_steps: int = 25) -> None:
+        self.agent = agent
+        self.brain = brain
+        self.tools = {t.name: t for t in tools}
+        self.gate = gate or DefaultGate()
+        self.instructions = instructions
+        self.max_steps = max_steps
+
+    # -- helpers ------------------------------------------------------------------------
+
+    def context(self, state: RunState) -> PlanContext:
+        return PlanContext(
+            run_id=state["run_id"], agent=self.agent, instructions=self.instructions,
+            request=state.get("request", ""), user=state.get("user", {}), tools=list(self.tools.values()),
+            actions=[Action.model_validate(a) for a in state.get("actions", [])],
+            turns=[Turn.model_validate(t) for t in state.get("turns", [])],
+            step=state.get("step", 0), notes=state.get("notes", {}), today=state.get("today"),
+        )
+
+    @staticmethod
+    def _actions(state: RunState) -> list[Action]:
+        return [Action.model_validate(a) for a in state.get("actions", [])]
+
+    @staticmethod
+    def _dump(actions: list[Action]) -> list[dict[str, Any]]:
+        return [a.model_dump(mode="json") for a in actions]
+
+    def _current(self, state: RunState, actions: list[Action]) -> list[Action]:
+        return [a for a in actions if a.step == state.get("step", 0)]
+
+    # -- nodes --------------------------------------------------------------------------
+
+    def understand(self, state: RunState) -> dict[str, Any]:
+        """Let the brain read the request (intent, slots); a missing detail becomes a question."""
+        understand = getattr(self.brain, "understand", None)
+        if understand is None:
+            return {"pending_question": None}
+        plan: Plan | None = understand(self.context(state))
+        if plan is None:
+            return {"pending_question": None}
+        update: dict[str, Any] = {"notes": {**state.get("notes", {}), **plan.notes}, "pending_question": None}
+        if plan.kind == "question":
+            update["pending_question"] = {"question": plan.text, "slot": plan.slot, "choices": plan.choices,
+                                          "call_id": plan.call_id}
+        elif plan.kind in ("final", "fail"):
+            update["final"] = {"kind": plan.kind, "text": plan.text}
+        return update
+
+    def ask(self, state: RunState) -> dict[str, Any]:
+        """Pause for a missing detail; the answer is recorded as a turn the brain can read."""
+        pending = state["pending_question"] or {}
+        request = QuestionRequest(run_id=state["run_id"], question=pending.get("question", ""),
+                                  slot=pending.get("slot"), choices=pending.get("choices") or [])
+        _emit("question", state, question=request.question, slot=request.slot)
+        value = interrupt(request.model_dump(mode="json"))
+        answer = _parse_answer(value)
+        if answer is None:  # not an answer: ask again rather than guess
+            return {}
+        turn = Turn(question=request.question, answer=answer, slot=request.slot,
+                    call_id=pending.get("call_id"), step=state.get("step", 0))
+        return {"turns": [*state.get("turns", []), turn.model_dump()], "pending_question": None}
+
+    def plan(self, state: RunState) -> dict[str, Any]:
+        """Ask the brain for the next move and record it as proposed actions."""
+        step = state.get("step", 0) + 1
+        if step > self.max_steps:
+            return {"step": step, "final": {"kind": "fail",
+                                            "text": f"stopped after {self.max_steps} steps without finishing"}}
+        actions = self._actions(state)
+        try:
+            plan = self.brain.plan(self.context(state))
+        except Exception as exc:  # noqa: BLE001 - a broken brain fails the run with its message
+            from langgraph.errors import GraphBubbleUp
+
+            if isinstance(exc, GraphBubbleUp):
+                raise
+            plan = Plan.fail(f"the planner failed: {type(exc).__name__}: {exc}")
+        update: dict[str, Any] = {"step": step, "notes": {**state.get("notes", {}), **plan.notes},
+                                  "steps": [*state.get("steps", []),
+                                            {"n": step, "kind": plan.kind, "text": plan.text}]}
+        if plan.kind == "question":
+            update["pending_question"] = {"question": plan.text, "slot": plan.slot, "choices": plan.choices,
+                                          "call_id": plan.call_id}
+            return update
+        if plan.kind in ("final", "fail") or not plan.calls:
+            update["final"] = {"kind": "fail" if plan.kind == "fail" else "final", "text": plan.text}
+            return update
+        rejected = {a.args_hash for a in actions if a.status is ActionStatus.REJECTED}
+        user = state.get("user", {})
+        new: list[Action] = []
+        for n, call in enumerate(plan.calls, start=1):
+            args = resolve_user_refs(call.args, user)
+            action = Action.propose(step, n, call.tool, args, rationale=call.rationale, call_id=call.call_id,
+                                    original_args=call.args if args != call.args else None)
+            tool = self.tools.get(call.tool)
+            meta = tool_meta(tool) if tool else None
+            action.effect = meta.effect.value if meta else None
+            action.provenance = provenance(args, state, actions)
+            if action.args_hash in rejected:
+                action.status = ActionStatus.SUPPRESSED
+                action.result = {"ok": False, "error": {"kind": "rejected_before", "message":
+                                 "the person already rejected exactly this action; not asking again"}}
+            elif tool is not None and (problems := validate_args(tool, args)):
+                action.status = ActionStatus.FAILED
+                action.result = {"ok": False, "error": {"kind": "invalid_args", "message": "; ".join(
+                    f"{p.field}: {p.message}" for p in problems)}}
+            new.append(action)
+            _emit("action_proposed", {**state, "step": step}, action_id=action.id, tool=action.tool,
+                  args=action.args)
+        if all(a.status is ActionStatus.SUPPRESSED for a in new):
+            update["final"] = {"kind": "rejected",
+                               "text": "The person rejected this action; I will not retry it unasked."}
+        update["actions"] = self._dump(actions + new)
+        return update
+
+    def gate_actions(self, state: RunState) -> dict[str, Any]:
+        """Decide allow / ask / deny for every proposed action of this step."""
+        actions = self._actions(state)
+        history = [a.model_dump(mode="json") for a in actions if a.step < state.get("step", 0)]
+        for action in self._current(state, actions):
+            if action.status is not ActionStatus.PROPOSED:
+                continue
+            tool = self.tools.get(action.tool)
+            verdict = self.gate.decide(GateRequest(
+                run_id=state["run_id"], agent=self.agent, tool=action.tool, args=action.args,
+                meta=tool_meta(tool) if tool else None, tool_exists=tool is not None,
+                user=state.get("user", {}), provenance=action.provenance, history=history))
+            action.verdict = verdict
+            if verdict.decision is Decision.ALLOW:
+                action.status = ActionStatus.ALLOWED
+            elif verdict.decision is Decision.DENY:
+                action.status = ActionStatus.DENIED
+            elif action.approved_hash == action.args_hash:  # a person wrote these exact args (edit)
+                action.status = ActionStatus.APPROVED
+            else:
+                action.status = ActionStatus.WAITING
+            _emit("gate_decided", state, action_id=action.id, decision=verdict.decision.value,
+                  reasons=verdict.reasons)
+        return {"actions": self._dump(actions)}
+
+    def approve(self, state: RunState) -> dict[str, Any]:
+        """Pause until a person decides; decisions are keyed by action id and bound to args hashes."""
+        actions = self._actions(state)
+        waiting = [a for a in self._current(state, actions) if a.status is ActionStatus.WAITING]
+        if not waiting:
+            return {}
+        request = ApprovalRequest(run_id=state["run_id"], step=state.get("step", 0), actions=[
+            PendingAction(action_id=a.id, tool=a.tool, args=a.args, args_hash=a.args_hash, effect=a.effect,
+                          summary=(a.verdict.summary if a.verdict else None) or a.tool,
+                          reasons=a.verdict.reasons if a.verdict else [],
+                          risk=a.verdict.risk if a.verdict else "medium", rationale=a.rationale,
+                          signals=a.verdict.signals if a.verdict else {})
+            for a in waiting])
+        _emit("approval_needed", state, actions=[p.action_id for p in request.actions])
+        value = interrupt(request.model_dump(mode="json"))
+        try:
+            resume = resume_adapter.validate_python(value)
+        except ValidationError:
+            return {}  # not a decision: the same approval is asked again
+        if not isinstance(resume, ApprovalResume):
+            return {}
+        by_id = {a.id: a for a in waiting}
+        for action_id, decision in resume.decisions.items():
+            action = by_id.get(action_id)
+            if action is None or (decision.args_hash and decision.args_hash != action.args_hash):
+                continue  # unknown or stale: never applied to a different action or different args
+            human = {**decision.model_dump(mode="json"), "reviewer": resume.reviewer}
+            if isinstance(decision, Reject):
+                action.status = ActionStatus.REJECTED
+            elif isinstance(decision, Edit):
+                tool = self.tools.get(action.tool)
+                if tool is not None and validate_args(tool, decision.args):
+                    continue  # an invalid edit leaves the action waiting
+                human["previous_args"] = action.args
+                action.args = decision.args
+                action.args_hash = canonical_args_hash(action.tool, decision.args)
+                action.approved_hash = action.args_hash
+                action.provenance = {p: "human" for p, _ in _leaves(decision.args)}
+                action.status = ActionStatus.PROPOSED  # the gate sees the new args
+            else:
+                action.status = ActionStatus.APPROVED
+                action.approved_hash = action.args_hash
+            action.human = human
+            _emit("human_decided", state, action_id=action.id, decision=decision.type)
+        return {"actions": self._dump(actions)}
+
+    def act(self, state: RunState) -> dict[str, Any]:
+        """Execute what was allowed or approved — the only place tools run."""
+        actions = self._actions(state)
+        for action in self._current(state, actions):
+            if action.status not in (ActionStatus.ALLOWED, ActionStatus.APPROVED) or action.result:
+                continue
+            needs_approval = action.verdict is not None and action.verdict.decision is Decision.ASK
+            if needs_approval and action.approved_hash != action.args_hash:
+                action.status = ActionStatus.FAILED
+                action.result = {"ok": False, "error": {"kind": "not_approved",
+                                 "message": "the arguments differ from what was approved; not executed"}}
+                continue
+            tool = self.tools[action.tool]
+            result = call_tool(tool, action.args, key=f"{state['run_id']}:{action.id}")
+            action.result = result.model_dump(mode="json")
+            action.status = ActionStatus.EXECUTED if result.ok else ActionStatus.FAILED
+            _emit("tool_result", state, action_id=action.id, tool=action.tool, ok=result.ok,
+                  output=result.output if result.ok else None,
+                  error=result.error.message if result.error else None)
+        return {"actions": self._dump(actions)}
+
+    def respond(self, state: RunState) -> dict[str, Any]:
+        """Finish: the final answer with receipts of everything consequential that ran."""
+        actions = self._actions(state)
+        final = state.get("final") or {"kind": "final", "text": ""}
+        consequential = [a for a in actions if a.effect != Effect.READ.value]
+        executed = [a for a in consequential if a.status is ActionStatus.EXECUTED]
+        if final["kind"] == "fail":
+            status = RunStatus.FAILED
+        elif not executed and any(a.status in (ActionStatus.REJECTED, ActionStatus.SUPPRESSED)
+                                  for a in consequential):
+            status = RunStatus.REJECTED
+        else:
+            status = RunStatus.DONE
+        text = final.get("text") or self.brain.respond(self.context(state), status.value)
+        receipts = [{"action_id": a.id, "tool": a.tool, "args": a.args,
+                     "output": (a.result or {}).get("output")} for a in executed]
+        answer = FinalAnswer(status=status, text=text, receipts=receipts)
+        _emit("done", state, status=status.value, text=text)
+        return {"final": {**answer.model_dump(mode="json"), "kind": final["kind"]}}
+
+    # -- routing ------------------------------------------------------------------------
+
+    def after_understand(self, state: RunState) -> Literal["ask", "plan", "respond"]:
+        if state.get("final"):
+            return "respond"
+        return "ask" if state.get("pending_question") else "plan"
+
+    def after_ask(self, state: RunState) -> Literal["ask", "understand"]:
+        return "ask" if state.get("pending_question") else "understand"
+
+    def after_plan(self, state: RunState) -> Literal["gate", "ask", "respond"]:
+        if state.get("final"):
+            return "respond"
+        if state.get("pending_question"):
+            return "ask"
+        return "gate"
+
+    def after_gate(self, state: RunState) -> Literal["approve", "act"]:
+        current = self._current(state, self._actions(state))
+        return "approve" if any(a.status is ActionStatus.WAITING for a in current) else "act"
+
+    def after_approve(self, state: RunState) -> Literal["approve", "gate", "act"]:
+        current = self._current(state, self._actions(state))
+        if any(a.status is ActionStatus.WAITING for a in current):
+            return "approve"
+        if any(a.status is ActionStatus.PROPOSED for a in current):
+            return "gate"
+        return "act"
+
+
+def _parse_answer(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value.strip() or None
+    try:
+        resume = resume_adapter.validate_python(value)
+    except ValidationError:
+        return None
+    return resume.text if isinstance(resume, AnswerResume) else None
+
+
+def build_graph(nodes: ErrandNodes) -> StateGraph:
+    """The standard errand graph over ``nodes`` (uncompiled, so it can be extended)."""
+    graph = StateGraph(RunState)
+    graph.add_node("understand", nodes.understand)
+    graph.add_node("ask", nodes.ask)
+    graph.add_node("plan", nodes.plan)
+    graph.add_node("gate", nodes.gate_actions)
+    graph.add_node("approve", nodes.approve)
+    graph.add_node("act", nodes.act)
+    graph.add_node("respond", nodes.respond)
+    graph.add_edge(START, "understand")
+    graph.add_conditional_edges("understand", nodes.after_understand)
+    graph.add_conditional_edges("ask", nodes.after_ask)
+    graph.add_conditional_edges("plan", nodes.after_plan)
+    graph.add_conditional_edges("gate", nodes.after_gate)
+    graph.add_conditional_edges("approve", nodes.after_approve)
+    graph.add_edge("act", "plan")
+    graph.add_edge("respond", END)
+    return graph
