@@ -33,6 +33,223 @@ def emit_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
+# -- runs -------------------------------------------------------------------------------
+
+def _exit_code(result: Any) -> int:
+    from agents.models import RunStatus
+
+    return {RunStatus.WAITING: EXIT_WAITING, RunStatus.FAILED: EXIT_FAILED,
+            RunStatus.RUNNING: EXIT_FAILED}.get(result.status, EXIT_DONE)
+
+
+def _load_agent(name: str, model: str | None, base_url: str | None) -> Any:
+    from agents.builtin import load_agent
+
+    try:
+        return load_agent(name, model=model, base_url=base_url)
+    except (KeyError, ValueError, RuntimeError) as exc:
+        fail(str(exc).strip("'\""))
+
+
+def _agent_for_run(run_id: str) -> tuple[Any, str]:
+    from agents.store import RunIndex
+
+    record = RunIndex().get(run_id)
+    if record is None:
+        fail(f"no run {run_id!r} (see `errand runs`)")
+    spec = record.spec
+    return _load_agent(spec.get("agent", record.agent), spec.get("model"), spec.get("base_url")), record.run_id
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def _decide_interactively(agent: Any, result: Any) -> Any:
+    """Ask the person at this terminal until the run finishes or they step away (Ctrl-D/Ctrl-C)."""
+    from rich.prompt import Prompt
+
+    from agents.models import ApprovalResume, Approve, Edit, QuestionRequest, Reject
+    from agents.render import action_panel, pause_view
+
+    tools = {t.name: t for t in agent.tools}
+    while result.waiting_for is not None:
+        pause = result.waiting_for
+        try:
+            if isinstance(pause, QuestionRequest):
+                console.print(pause_view(pause, tools))
+                answer = Prompt.ask("your answer")
+                result = agent.answer(result.run_id, answer)
+                continue
+            decisions: dict[str, Any] = {}
+            for action in pause.actions:
+                console.print(action_panel(action, tools))
+                while action.action_id not in decisions:
+                    choice = Prompt.ask("[a]pprove / [e]dit / [r]eject / [d]etails",
+                                        choices=["a", "e", "r", "d"], default="d")
+                    if choice == "a":
+                        decisions[action.action_id] = Approve(args_hash=action.args_hash)
+                    elif choice == "r":
+                        reason = Prompt.ask("reason (optional)", default="")
+                        decisions[action.action_id] = Reject(reason=reason, args_hash=action.args_hash)
+                    elif choice == "e":
+                        raw = Prompt.ask("new args as JSON", default=json.dumps(action.args, ensure_ascii=False))
+                        try:
+                            args = json.loads(raw)
+                            assert isinstance(args, dict)
+                        except (ValueError, AssertionError):
+                            err_console.print("not a JSON object; nothing changed")
+                            continue
+                        decisions[action.action_id] = Edit(args=args, args_hash=action.args_hash)
+                    else:
+                        console.print(action_panel(action, tools, details=True))
+            result = agent.resume(result.run_id, ApprovalResume(decisions=decisions, reviewer="terminal"))
+        except (EOFError, KeyboardInterrupt):
+            console.print(f"\nleft run {result.run_id} waiting; decide later with `errand review`")
+            return result
+    return result
+
+
+def _finish(agent: Any, result: Any, as_json: bool, interactive: bool) -> None:
+    from agents.render import print_result
+
+    if interactive and result.waiting_for is not None and not as_json:
+        result = _decide_interactively(agent, result)
+    if as_json:
+        emit_json(result.model_dump(mode="json"))
+    else:
+        print_result(console, result, {t.name: t for t in agent.tools})
+    raise typer.Exit(_exit_code(result))
+
+
+def _guard(call: Any) -> Any:
+    from agents.agent import RunError
+    from tools.loading import InputError
+
+    try:
+        return call()
+    except (RunError, InputError) as exc:
+        fail(str(exc))
+
+
+@app.command("run")
+def run_cmd(text: str = typer.Argument(..., help="What you want done, in your own words."),
+            agent_name: str = typer.Option("errand", "--agent", help="Agent name (gov, shop, travel, errand)."),
+            model: Optional[str] = typer.Option(None, "--model",
+                                                help="Chat model spec, e.g. openai:gpt-4.1-mini; default offline."),
+            base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible server URL."),
+            user: Optional[Path] = typer.Option(None, "--user", help="User profile YAML/JSON."),
+            detach: bool = typer.Option(False, "--detach", help="Park at the first pause and exit 3."),
+            as_json: bool = typer.Option(False, "--json", help="Print the result as JSON.")) -> None:
+    """Run an errand. It stops for your approval before anything consequential."""
+    from tools.profile import UserProfile
+
+    profile = _guard(lambda: load_model(user, UserProfile)) if user else None
+    agent = _load_agent(agent_name, model, base_url)
+    interactive = _interactive() and not detach
+    if as_json or not interactive:
+        result = agent.run(text, user=profile)
+    else:
+        from agents.agent import new_run_id
+
+        run_id = new_run_id()
+        for event in agent.stream(text, user=profile, run_id=run_id):
+            if event.type == "action_proposed":
+                console.print(f"[dim]step {event.step}: propose {event.data['tool']}[/]")
+            elif event.type == "tool_result":
+                mark = "✓" if event.data.get("ok") else "✗"
+                console.print(f"[dim]  {mark} {event.data['tool']}[/]" +
+                              (f" [red]{event.data.get('error')}[/]" if not event.data.get("ok") else ""))
+        result = agent.result(run_id)
+    _finish(agent, result, as_json, interactive)
+
+
+@app.command("approve")
+def approve_cmd(run_id: str = typer.Argument(..., help="Run id (or an unambiguous prefix)."),
+                edit: Optional[str] = typer.Option(None, "--edit", help="Replacement args as a JSON object."),
+                action: Optional[list[str]] = typer.Option(None, "--action", help="Only these action ids."),
+                as_json: bool = typer.Option(False, "--json")) -> None:
+    """Approve what a parked run is waiting for (all its pending actions, or --action ones)."""
+    agent, run_id = _agent_for_run(run_id)
+    new_args = None
+    if edit is not None:
+        try:
+            new_args = json.loads(edit)
+        except ValueError as exc:
+            fail(f"--edit is not valid JSON: {exc}")
+        if not isinstance(new_args, dict):
+            fail("--edit must be a JSON object of arguments")
+    result = _guard(lambda: agent.approve(run_id, action, edit=new_args, reviewer="cli"))
+    _finish(agent, result, as_json, _interactive())
+
+
+@app.command("reject")
+def reject_cmd(run_id: str = typer.Argument(...), reason: str = typer.Option("", "--reason"),
+               action: Optional[list[str]] = typer.Option(None, "--action", help="Only these action ids."),
+               as_json: bool = typer.Option(False, "--json")) -> None:
+    """Reject what a parked run is waiting for; the agent re-plans or stops."""
+    agent, run_id = _agent_for_run(run_id)
+    result = _guard(lambda: agent.reject(run_id, reason, action, reviewer="cli"))
+    _finish(agent, result, as_json, _interactive())
+
+
+@app.command("answer")
+def answer_cmd(run_id: str = typer.Argument(...), text: str = typer.Argument(...),
+               as_json: bool = typer.Option(False, "--json")) -> None:
+    """Answer the question a parked run asked."""
+    agent, run_id = _agent_for_run(run_id)
+    result = _guard(lambda: agent.answer(run_id, text))
+    _finish(agent, result, as_json, _interactive())
+
+
+@app.command("resume")
+def resume_cmd(run_id: str = typer.Argument(...), as_json: bool = typer.Option(False, "--json")) -> None:
+    """Carry on a run that stopped mid-step (its process died); side effects are not repeated."""
+    agent, run_id = _agent_for_run(run_id)
+    result = _guard(lambda: agent.continue_run(run_id))
+    _finish(agent, result, as_json, _interactive())
+
+
+runs_app = typer.Typer(help="The run index and run timelines.", invoke_without_command=True)
+app.add_typer(runs_app, name="runs")
+
+
+@runs_app.callback()
+def runs_cmd(ctx: typer.Context, as_json: bool = typer.Option(False, "--json"),
+             limit: int = typer.Option(50, help="How many runs to list (0: all).")) -> None:
+    """List runs, newest first."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from rich.table import Table
+
+    from agents.store import RunIndex
+
+    records = RunIndex().list(limit=limit or None)
+    if as_json:
+        emit_json([r.model_dump(mode="json") for r in records])
+        return
+    table = Table(title_justify="left")
+    for column in ("run", "agent", "status", "updated", "request / waiting for"):
+        table.add_column(column)
+    for r in records:
+        table.add_row(r.run_id, r.agent, r.status.value, r.updated_at[:19],
+                      (r.summary if r.status.value == "waiting" else r.request)[:70])
+    console.print(table)
+
+
+@runs_app.command("show")
+def runs_show(run_id: str = typer.Argument(...), as_json: bool = typer.Option(False, "--json")) -> None:
+    """One run's full timeline: steps, gate decisions, human decisions, tool calls and results."""
+    from agents.render import timeline
+
+    agent, run_id = _agent_for_run(run_id)
+    state = agent.state(run_id)
+    if as_json:
+        emit_json(state)
+    else:
+        console.print(timeline(state))
+
+
 # -- sandbox ----------------------------------------------------------------------------
 
 @sandbox_app.command("serve")

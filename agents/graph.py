@@ -320,8 +320,10 @@ class ErrandNodes:
         for action in self._current(state, actions):
             if action.status not in (ActionStatus.ALLOWED, ActionStatus.APPROVED) or action.result:
                 continue
-            needs_approval = action.verdict is not None and action.verdict.decision is Decision.ASK
-            if needs_approval and action.approved_hash != action.args_hash:
+            # recompute from the args about to run: a stored hash is not evidence of what runs
+            actual_hash = canonical_args_hash(action.tool, action.args)
+            needs_approval = action.verdict is None or action.verdict.decision is not Decision.ALLOW
+            if actual_hash != action.args_hash or (needs_approval and action.approved_hash != actual_hash):
                 action.status = ActionStatus.FAILED
                 action.result = {"ok": False, "error": {"kind": "not_approved",
                                  "message": "the arguments differ from what was approved; not executed"}}

@@ -1,0 +1,108 @@
+"""Plain-language rendering of pauses and runs for the terminal."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from langchain_core.tools import BaseTool
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from agents.models import ApprovalRequest, PendingAction, QuestionRequest, RunResult
+from tools.model import tool_meta
+
+RISK_STYLE = {"low": "green", "medium": "yellow", "high": "bold red"}
+
+
+def money_line(action: PendingAction, tools: dict[str, BaseTool]) -> str | None:
+    tool = tools.get(action.tool)
+    meta = tool_meta(tool) if tool else None
+    if not meta or not meta.money:
+        return None
+    amount = meta.money.amount(action.args)
+    return f"up to {amount[0]} {amount[1]}" if amount else None
+
+
+def data_line(action: PendingAction, tools: dict[str, BaseTool]) -> str | None:
+    tool = tools.get(action.tool)
+    meta = tool_meta(tool) if tool else None
+    if not meta or not meta.personal_data:
+        return None
+    return ", ".join(meta.personal_data)
+
+
+def action_panel(action: PendingAction, tools: dict[str, BaseTool], *, details: bool = False) -> Panel:
+    rows = Table.grid(padding=(0, 2))
+    rows.add_column(style="bold")
+    rows.add_column()
+    rows.add_row("what", action.summary)
+    if (money := money_line(action, tools)) is not None:
+        rows.add_row("costs", money)
+    if (data := data_line(action, tools)) is not None:
+        rows.add_row("shares", data)
+    if action.rationale:
+        rows.add_row("why", action.rationale)
+    if action.reasons:
+        rows.add_row("asked because", "; ".join(action.reasons))
+    args = action.args if details else {k: v for k, v in action.args.items() if len(str(v)) < 80}
+    rows.add_row("details", Text(json.dumps(args, ensure_ascii=False, indent=1 if details else None)))
+    if details:
+        rows.add_row("tool", f"{action.tool}  (effect: {action.effect or 'unknown'})")
+        rows.add_row("args hash", action.args_hash)
+        if action.signals:
+            rows.add_row("signals", json.dumps(action.signals, ensure_ascii=False))
+    risk = action.risk
+    return Panel(rows, title=f"[{RISK_STYLE.get(risk, '')}]approval {action.action_id} · risk {risk}[/]",
+                 title_align="left")
+
+
+def pause_view(pause: ApprovalRequest | QuestionRequest, tools: dict[str, BaseTool]) -> Any:
+    if isinstance(pause, QuestionRequest):
+        return Panel(pause.question, title="question", title_align="left")
+    return Group(*(action_panel(a, tools) for a in pause.actions))
+
+
+def print_result(console: Console, result: RunResult, tools: dict[str, BaseTool]) -> None:
+    if result.waiting_for is not None:
+        console.print(pause_view(result.waiting_for, tools))
+        verb = "answer" if isinstance(result.waiting_for, QuestionRequest) else "approve"
+        hint = (f"errand answer {result.run_id} TEXT" if verb == "answer" else
+                f"errand approve {result.run_id}   ·   errand reject {result.run_id} --reason TEXT")
+        console.print(f"run [bold]{result.run_id}[/] is waiting for you: {hint}")
+        return
+    if result.final is not None:
+        style = {"done": "green", "rejected": "yellow", "failed": "red"}.get(result.final.status.value, "")
+        console.print(Panel(result.final.text, title=f"[{style}]{result.final.status.value}[/]",
+                            title_align="left"))
+        for receipt in result.final.receipts:
+            console.print(f"  receipt {receipt['action_id']} {receipt['tool']}: "
+                          f"{json.dumps(receipt['output'], ensure_ascii=False, default=str)[:200]}")
+
+
+def timeline(state: dict[str, Any]) -> Table:
+    table = Table(title=f"run {state.get('run_id')} · {state.get('agent')}", title_justify="left")
+    for column in ("step", "what", "detail"):
+        table.add_column(column)
+    table.add_row("", "request", state.get("request", ""))
+    for turn in state.get("turns", []):
+        table.add_row(str(turn["step"]), "question", f"{turn['question']} → {turn['answer']}")
+    for action in state.get("actions", []):
+        verdict = action.get("verdict") or {}
+        human = action.get("human") or {}
+        result = action.get("result") or {}
+        outcome = ("ok" if result.get("ok") else (result.get("error") or {}).get("message", "")) if result else ""
+        parts = [f"gate={verdict.get('decision', '-')}"]
+        if human:
+            parts.append(f"person={human.get('type')}" + (f" ({human['reason']})" if human.get("reason") else ""))
+        parts.append(f"status={action['status']}")
+        if outcome:
+            parts.append(str(outcome)[:80])
+        table.add_row(str(action["step"]), f"{action['tool']} {json.dumps(action['args'], ensure_ascii=False)[:60]}",
+                      " · ".join(parts))
+    final = state.get("final") or {}
+    if final.get("status"):
+        table.add_row("", final["status"], final.get("text", ""))
+    return table
