@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from contextlib import closing
+import threading
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from pydantic import BaseModel
@@ -61,7 +62,9 @@ class RunIndex:
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or errand_home() / "runs.sqlite"
-        with closing(self._connect()) as conn:
+        self._conn = self._connect()
+        self._lock = threading.Lock()
+        with self._locked() as conn:
             conn.executescript("""
                 CREATE TABLE IF NOT EXISTS runs (
                     run_id TEXT PRIMARY KEY, agent TEXT NOT NULL, request TEXT NOT NULL,
@@ -72,27 +75,36 @@ class RunIndex:
             """)
 
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA journal_mode=WAL")
         return conn
 
+    @contextmanager
+    def _locked(self) -> Iterator[sqlite3.Connection]:
+        # one connection per index, shared by threads under a lock; autocommit statements
+        with self._lock:
+            yield self._conn
+
+    def close(self) -> None:
+        self._conn.close()
+
     def create(self, run_id: str, agent: str, request: str, spec: dict[str, Any]) -> None:
         now = utcnow()
-        with closing(self._connect()) as conn:
+        with self._locked() as conn:
             conn.execute("INSERT INTO runs VALUES (?, ?, ?, ?, NULL, ?, '', ?, ?)",
                          (run_id, agent, request, RunStatus.RUNNING.value, json.dumps(spec), now, now))
 
     def update(self, run_id: str, status: RunStatus, waiting_for: dict[str, Any] | None = None,
                summary: str = "") -> None:
-        with closing(self._connect()) as conn:
+        with self._locked() as conn:
             conn.execute("UPDATE runs SET status=?, waiting_for=?, summary=?, updated_at=? WHERE run_id=?",
                          (status.value, json.dumps(waiting_for, ensure_ascii=False) if waiting_for else None,
                           summary, utcnow(), run_id))
 
     def claim(self, run_id: str) -> bool:
         """Atomically move a waiting run to running; False if someone else already did."""
-        with closing(self._connect()) as conn:
+        with self._locked() as conn:
             cur = conn.execute("UPDATE runs SET status=?, updated_at=? WHERE run_id=? AND status=?",
                                (RunStatus.RUNNING.value, utcnow(), run_id, RunStatus.WAITING.value))
             if cur.rowcount == 1:
@@ -100,7 +112,7 @@ class RunIndex:
             return conn.execute("SELECT 1 FROM runs WHERE run_id=?", (run_id,)).fetchone() is None
 
     def get(self, run_id: str) -> RunRecord | None:
-        with closing(self._connect()) as conn:
+        with self._locked() as conn:
             row = conn.execute("SELECT * FROM runs WHERE run_id=?", (run_id,)).fetchone()
             if row is None and len(run_id) >= 4:  # accept an unambiguous prefix, like git
                 rows = conn.execute("SELECT * FROM runs WHERE run_id LIKE ? LIMIT 2",
@@ -118,7 +130,7 @@ class RunIndex:
         if limit:
             sql += " LIMIT ?"
             params.append(limit)
-        with closing(self._connect()) as conn:
+        with self._locked() as conn:
             return [_record(r) for r in conn.execute(sql, params)]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -98,4 +99,11 @@ class UserProfile(BaseModel):
 
 def load_profile(path: str | Path | None = None) -> UserProfile:
     """Load a profile file; without a path, the shipped sample user (the default user)."""
-    return load_model(path or DEFAULT_PROFILE, UserProfile)
+    if path is None:
+        return _default_profile().model_copy(deep=True)
+    return load_model(path, UserProfile)
+
+
+@lru_cache(maxsize=1)
+def _default_profile() -> UserProfile:
+    return load_model(DEFAULT_PROFILE, UserProfile)

@@ -96,13 +96,27 @@ class LLMBrain:
     def __init__(self, model: BaseChatModel | str, *, max_retries: int = 3, base_url: str | None = None) -> None:
         self.model = chat_model_from_spec(model, base_url=base_url) if isinstance(model, str) else model
         self.max_retries = max_retries
+        self._bound_cache: dict[tuple[str, ...], Any] = {}
+        self._prompt_cache: dict[str, str] = {}
 
     def _bound(self, tools: list[BaseTool]) -> Any:
-        return self.model.bind_tools([*tools, AskUser])
+        # binding builds the tool schemas; do it once per tool set, not at every step
+        key = tuple(t.name for t in tools)
+        if key not in self._bound_cache:
+            self._bound_cache[key] = self.model.bind_tools([*tools, AskUser])
+        return self._bound_cache[key]
 
     # -- the conversation ---------------------------------------------------------------
 
     def system_prompt(self, ctx: PlanContext) -> str:
+        # the prompt is fixed for a run (agent, profile, date): build it once per run
+        if ctx.run_id not in self._prompt_cache:
+            if len(self._prompt_cache) > 256:
+                self._prompt_cache.clear()
+            self._prompt_cache[ctx.run_id] = self._build_system_prompt(ctx)
+        return self._prompt_cache[ctx.run_id]
+
+    def _build_system_prompt(self, ctx: PlanContext) -> str:
         profile = json.dumps(masked_profile(ctx.user), ensure_ascii=False, indent=1)
         return "\n".join(filter(None, [
             f"You are errand's {ctx.agent} agent. You carry out errands for the person below by calling tools.",
