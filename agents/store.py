@@ -45,6 +45,10 @@ def open_checkpointer(target: BaseCheckpointSaver | str | Path | None = None) ->
     return saver
 
 
+# a monotonic change counter: timestamps tie when runs change within the same millisecond
+_NEXT_TOUCH = "(SELECT COALESCE(MAX(touched), 0) + 1 FROM runs)"
+
+
 class RunRecord(BaseModel):
     run_id: str
     agent: str
@@ -69,9 +73,10 @@ class RunIndex:
                 CREATE TABLE IF NOT EXISTS runs (
                     run_id TEXT PRIMARY KEY, agent TEXT NOT NULL, request TEXT NOT NULL,
                     status TEXT NOT NULL, waiting_for TEXT, spec TEXT NOT NULL DEFAULT '{}',
-                    summary TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
-                CREATE INDEX IF NOT EXISTS runs_status ON runs(status, updated_at);
-                CREATE INDEX IF NOT EXISTS runs_updated ON runs(updated_at);
+                    summary TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+                    touched INTEGER NOT NULL DEFAULT 0);
+                CREATE INDEX IF NOT EXISTS runs_status ON runs(status, touched);
+                CREATE INDEX IF NOT EXISTS runs_touched ON runs(touched);
             """)
 
     def _connect(self) -> sqlite3.Connection:
@@ -92,20 +97,22 @@ class RunIndex:
     def create(self, run_id: str, agent: str, request: str, spec: dict[str, Any]) -> None:
         now = utcnow()
         with self._locked() as conn:
-            conn.execute("INSERT INTO runs VALUES (?, ?, ?, ?, NULL, ?, '', ?, ?)",
+            conn.execute("INSERT INTO runs VALUES (?, ?, ?, ?, NULL, ?, '', ?, ?, " + _NEXT_TOUCH + ")",
                          (run_id, agent, request, RunStatus.RUNNING.value, json.dumps(spec), now, now))
 
     def update(self, run_id: str, status: RunStatus, waiting_for: dict[str, Any] | None = None,
                summary: str = "") -> None:
         with self._locked() as conn:
-            conn.execute("UPDATE runs SET status=?, waiting_for=?, summary=?, updated_at=? WHERE run_id=?",
+            conn.execute("UPDATE runs SET status=?, waiting_for=?, summary=?, updated_at=?, touched=" + _NEXT_TOUCH
+                         + " WHERE run_id=?",
                          (status.value, json.dumps(waiting_for, ensure_ascii=False) if waiting_for else None,
                           summary, utcnow(), run_id))
 
     def claim(self, run_id: str) -> bool:
         """Atomically move a waiting run to running; False if someone else already did."""
         with self._locked() as conn:
-            cur = conn.execute("UPDATE runs SET status=?, updated_at=? WHERE run_id=? AND status=?",
+            cur = conn.execute("UPDATE runs SET status=?, updated_at=?, touched=" + _NEXT_TOUCH
+                               + " WHERE run_id=? AND status=?",
                                (RunStatus.RUNNING.value, utcnow(), run_id, RunStatus.WAITING.value))
             if cur.rowcount == 1:
                 return True
@@ -126,7 +133,7 @@ class RunIndex:
         if status is not None:
             sql += " WHERE status=?"
             params.append(status.value)
-        sql += " ORDER BY updated_at DESC"
+        sql += " ORDER BY touched DESC"
         if limit:
             sql += " LIMIT ?"
             params.append(limit)
