@@ -257,3 +257,35 @@ def test_the_run_index_lists_a_thousand_runs_without_checkpoints():
     assert len(index.list(status=RunStatus.WAITING)) == 1
     assert index.get("run0999").request == "errand 999"
     assert index.claim("run0500") and not index.claim("run0500")  # exactly one resumer wins
+
+
+def test_a_custom_graph_built_from_errands_nodes_as_in_the_readme():
+    from langgraph.graph import END, START, StateGraph
+
+    from agents import ErrandNodes, RunState
+    from agents.brains.llm import LLMBrain
+    from agents.store import open_checkpointer
+
+    brain = LLMBrain(ScriptedChatModel(script=[{"tool_calls": [BUY]}, "bought"]))
+    n = ErrandNodes(agent="shop", brain=brain, tools=[find_tea, buy_tea])
+    g = StateGraph(RunState)
+    for name in ("understand", "ask", "plan", "approve", "act", "respond"):
+        g.add_node(name, getattr(n, name))
+    g.add_node("gate", n.gate_actions)
+    g.add_edge(START, "understand")
+    for name in ("understand", "ask", "plan", "gate", "approve"):
+        g.add_conditional_edges(name, getattr(n, f"after_{name}"))
+    g.add_edge("act", "plan")
+    g.add_edge("respond", END)
+    graph = g.compile(checkpointer=open_checkpointer())
+
+    from langgraph.types import Command
+
+    config = {"configurable": {"thread_id": "custom-1"}}
+    graph.invoke({"run_id": "custom-1", "request": "buy tea", "user": {"phone": "1"}}, config)
+    pending = graph.get_state(config).interrupts[0].value
+    assert pending["kind"] == "approval" and LEDGER == []
+    action = pending["actions"][0]
+    out = graph.invoke(Command(resume={"kind": "approval", "decisions": {
+        action["action_id"]: {"type": "approve", "args_hash": action["args_hash"]}}}), config)
+    assert out["final"]["status"] == "done" and len(LEDGER) == 1
