@@ -12,7 +12,7 @@ free-text fields (descriptions, notices) can be overlaid by evals.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -518,8 +518,8 @@ SERVICES: tuple[Service, ...] = (
             "civil_affairs", ("getting-married",),
             ("id_card", "marriage_photo"),
             0, 0, False, True, (_MAR,),
-            (_r("legal_marriage_age", {"male": 22, "female": 20}), _r("marital_status", ["single", "divorced", "widowed"]),
-             CHINESE),
+            (_r("legal_marriage_age", {"male": 22, "female": 20}),
+             _r("marital_status", ["single", "divorced", "widowed"]), CHINESE),
             "Register your marriage (结婚登记). Both partners come in person with their ID cards; since the 2025 "
             "Marriage Registration Regulations any marriage registry in mainland China can register you and the "
             "household register is no longer required. The certificate is issued on the spot.",
@@ -663,7 +663,8 @@ SERVICES: tuple[Service, ...] = (
             "Register a new car and get licence plates (上牌). The vehicle is inspected at the office or at a "
             "dealer's registration point; plates can be chosen online from a random selection (自编号牌).",
             ("licence plates", "license plates", "register car", "上牌", "车牌", "行驶证"),
-            fee_note="Plates 100.00 + vehicle licence 10.00 + registration certificate 10.00 + inspection mark 5.00 CNY.",
+            fee_note=("Plates 100.00 + vehicle licence 10.00 + registration certificate 10.00 "
+                      "+ inspection mark 5.00 CNY."),
             result="Licence plates, vehicle licence and registration certificate"),
     Service("GS-0037", "机动车驾驶证初次申领", "First driving licence",
             "traffic_police", ("buying-car", "graduating-first-job"),
@@ -826,7 +827,6 @@ class NamedCitizen:
     phone: str = ""
     address: str = ""
     notes: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 # 18-character IDs here are checked by the tests against GB 11643; the last character of each is its
@@ -837,38 +837,38 @@ NAMED_CITIZENS: tuple[NamedCitizen, ...] = (
                  children=(("李小雨", "female", "2026-11-10"),), phone="13800138000",
                  address="北京市朝阳区建国路88号 3单元 1202",
                  notes="The default user. Baby daughter born 2026-11-10; passport expires within six months."),
-    NamedCitizen("110105199204186225", "王芳", "Wang Fang", "Beijing", "Beijing", "married", "Beijing", "2032-09-30",
+    NamedCitizen("110105199204186227", "王芳", "Wang Fang", "Beijing", "Beijing", "married", "Beijing", "2032-09-30",
                  passport_number="E51730264", passport_expiry="2031-08-02",
                  children=(("李小雨", "female", "2026-11-10"),), phone="13900139000",
                  address="北京市朝阳区建国路88号 3单元 1202", notes="Li Ming's wife."),
-    NamedCitizen("310104199605213517", "张伟", "Zhang Wei", "Shanghai", "Shanghai", "single", "Shanghai", "2036-05-21",
+    NamedCitizen("310104199605213514", "张伟", "Zhang Wei", "Shanghai", "Shanghai", "single", "Shanghai", "2036-05-21",
                  passport_number="EA0935712", passport_expiry="2033-03-14", phone="13701370137",
                  address="上海市徐汇区漕溪北路201号 12楼", notes="Single, 30: can marry."),
-    NamedCitizen("310115199810024428", "陈静", "Chen Jing", "Shanghai", "Shanghai", "single", "Shanghai", "2028-10-02",
+    NamedCitizen("310115199810024420", "陈静", "Chen Jing", "Shanghai", "Shanghai", "single", "Shanghai", "2028-10-02",
                  phone="13601360136", address="上海市浦东新区世纪大道100号 2号楼 803",
                  notes="Single, 28, no passport: first passport."),
-    NamedCitizen("510107200905121334", "刘洋", "Liu Yang", "Chengdu", "Chengdu", "single", None, "2029-05-12",
+    NamedCitizen("510107200905121330", "刘洋", "Liu Yang", "Chengdu", "Chengdu", "single", None, "2029-05-12",
                  phone="18080808080", address="四川省成都市武侯区人民南路四段12号",
                  notes="Aged 17: too young to marry or start a company."),
-    NamedCitizen("420106196508156615", "赵建国", "Zhao Jianguo", "Wuhan", "Wuhan", "married", "Wuhan", "2099-12-31",
+    NamedCitizen("420106196508156612", "赵建国", "Zhao Jianguo", "Wuhan", "Wuhan", "married", "Wuhan", "2099-12-31",
                  passport_number="E20458813", passport_expiry="2029-06-30",
                  phone="13507100710", address="湖北省武汉市武昌区中北路108号",
                  notes="Man aged 61: can retire. ID card valid long-term (长期)."),
-    NamedCitizen("440106197003082826", "孙丽华", "Sun Lihua", "Guangzhou", "Guangzhou", "widowed", "Guangzhou",
+    NamedCitizen("440106197003082820", "孙丽华", "Sun Lihua", "Guangzhou", "Guangzhou", "widowed", "Guangzhou",
                  "2099-12-31", phone="13802080208", address="广东省广州市天河区天河路385号",
                  notes="Woman aged 56: can retire."),
-    NamedCitizen("430102198811303011", "周强", "Zhou Qiang", "Changsha", "Shenzhen", "married", "Shenzhen",
+    NamedCitizen("430102198811303019", "周强", "Zhou Qiang", "Changsha", "Shenzhen", "married", "Shenzhen",
                  "2033-11-30", business_owner=True, passport_number="E39904521", passport_expiry="2030-01-09",
                  driving_licence_expiry="2031-04-01", phone="13926552655",
                  address="广东省深圳市南山区南海大道1088号",
                  notes="Business owner living in Shenzhen with hukou in Changsha: residence permit, hukou move."),
-    NamedCitizen("330106199409277024", "吴敏", "Wu Min", "Hangzhou", "Hangzhou", "divorced", "Hangzhou", "2026-12-20",
+    NamedCitizen("330106199409277023", "吴敏", "Wu Min", "Hangzhou", "Hangzhou", "divorced", "Hangzhou", "2026-12-20",
                  phone="13857185718", address="浙江省杭州市西湖区文三路90号",
                  notes="ID card expires 2026-12-20: renewal."),
-    NamedCitizen("320106200403158856", "郑浩", "Zheng Hao", "Nanjing", "Nanjing", "single", None, "2030-03-15",
+    NamedCitizen("320106200403158852", "郑浩", "Zheng Hao", "Nanjing", "Nanjing", "single", None, "2030-03-15",
                  phone="15905250525", address="江苏省南京市鼓楼区中山北路30号",
                  notes="Graduate aged 22, no job yet."),
-    NamedCitizen("911826198506120031", "James Miller", "James Miller", "Beijing", "Beijing", "single", "Beijing",
+    NamedCitizen("911826198506120034", "James Miller", "James Miller", "Beijing", "Beijing", "single", "Beijing",
                  "2033-06-12", nationality="GB", phone="13311331133",
                  address="北京市朝阳区东四十条22号 5-601",
                  notes="British permanent resident (外国人永久居留身份证): not eligible for Chinese passports."),
