@@ -158,6 +158,8 @@ def errand_tool(
             func=None if is_async else func,
             coroutine=func if is_async else None,
             name=name or func.__name__,
+            # the docstring is what a chat model reads: without its source indentation
+            description=inspect.cleandoc(func.__doc__ or "") or None,
             args_schema=args_schema,
             infer_schema=args_schema is None,
             parse_docstring=False,
