@@ -85,7 +85,7 @@ def _decide_interactively(agent: Any, result: Any) -> Any:
             for action in pause.actions:
                 console.print(action_panel(action, tools))
                 while action.action_id not in decisions:
-                    choice = Prompt.ask("[a]pprove / [e]dit / [r]eject / [d]etails",
+                    choice = Prompt.ask("\\[a]pprove / \\[e]dit / \\[r]eject / \\[d]etails",
                                         choices=["a", "e", "r", "d"], default="d")
                     if choice == "a":
                         decisions[action.action_id] = Approve(args_hash=action.args_hash)
