@@ -102,8 +102,8 @@ class SandboxService(ABC):
     def today(self) -> date:
         return self.now().date()
 
-    def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+    def _connect(self, path: Path | None = None) -> sqlite3.Connection:
+        conn = sqlite3.connect(path or self.path, timeout=30, isolation_level=None, check_same_thread=False)
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA foreign_keys=ON")
@@ -116,42 +116,56 @@ class SandboxService(ABC):
             self._initialise(overlay=None)
 
     def reset(self, overlay: dict[str, Any] | None = None) -> None:
-        """Throw away all state and reseed; ``overlay`` replaces seeded free-text fields."""
+        """Throw away all state and reseed; ``overlay`` replaces seeded free-text fields.
+
+        The new world is built in a side file and swapped in only when complete, so a bad
+        overlay leaves the current state untouched.
+        """
+        fresh = self.path.with_name(self.path.name + ".new")
+        _remove_db(fresh)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._seed_into(fresh, overlay or {})
+        except BaseException:
+            _remove_db(fresh)
+            raise
         with self._init_lock:
-            for suffix in ("", "-wal", "-shm"):
-                Path(str(self.path) + suffix).unlink(missing_ok=True)
-            self._ready = False
-        self._initialise(overlay=overlay)
+            _remove_db(self.path)
+            os.replace(fresh, self.path)
+            self._ready = True
 
     def _initialise(self, overlay: dict[str, Any] | None) -> None:
         with self._init_lock:
             if self._ready:
                 return
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = self._connect()
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                conn.execute("CREATE TABLE IF NOT EXISTS sandbox_meta (key TEXT PRIMARY KEY, value TEXT)")
-                seeded = conn.execute("SELECT 1 FROM sandbox_meta WHERE key='seeded_at'").fetchone()
-                if not seeded:
-                    for statement in _split_sql(_IDEMPOTENCY_SCHEMA + self.schema):
-                        conn.execute(statement)
-                    self.seed_world(conn)
-                    apply_overlay(conn, overlay or {}, self.name)
-                    conn.executemany(
-                        "INSERT OR REPLACE INTO sandbox_meta VALUES (?, ?)",
-                        [("seeded_at", self.now().isoformat()), ("seed", str(self.seed)),
-                         ("schema_version", str(SCHEMA_VERSION)),
-                         ("overlay", canonical_json(overlay or {}))],
-                    )
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-            finally:
-                conn.close()
+            self._seed_into(self.path, overlay or {})
             self._ready = True
+
+    def _seed_into(self, path: Path, overlay: dict[str, Any]) -> None:
+        """Create the schema and seed ``path`` in one transaction, unless it is seeded already."""
+        conn = self._connect(path)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("CREATE TABLE IF NOT EXISTS sandbox_meta (key TEXT PRIMARY KEY, value TEXT)")
+            seeded = conn.execute("SELECT 1 FROM sandbox_meta WHERE key='seeded_at'").fetchone()
+            if not seeded:
+                for statement in _split_sql(_IDEMPOTENCY_SCHEMA + self.schema):
+                    conn.execute(statement)
+                self.seed_world(conn)
+                apply_overlay(conn, overlay, self.name)
+                conn.executemany(
+                    "INSERT OR REPLACE INTO sandbox_meta VALUES (?, ?)",
+                    [("seeded_at", self.now().isoformat()), ("seed", str(self.seed)),
+                     ("schema_version", str(SCHEMA_VERSION)), ("overlay", canonical_json(overlay))],
+                )
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        finally:
+            conn.close()
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
@@ -266,6 +280,11 @@ CREATE TABLE idempotency (
     created_at TEXT NOT NULL
 );
 """
+
+
+def _remove_db(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
 
 
 def _split_sql(script: str) -> list[str]:
