@@ -289,3 +289,12 @@ def test_a_custom_graph_built_from_errands_nodes_as_in_the_readme():
     out = graph.invoke(Command(resume={"kind": "approval", "decisions": {
         action["action_id"]: {"type": "approve", "args_hash": action["args_hash"]}}}), config)
     assert out["final"]["status"] == "done" and len(LEDGER) == 1
+
+
+def test_arun_from_async_code():
+    import asyncio
+
+    agent = agent_with({"tool_calls": [call("find_tea", query="tea")]}, "Found Longjing tea.")
+    result = asyncio.run(agent.arun("find tea"))
+    assert result.status is RunStatus.DONE and result.final.text == "Found Longjing tea."
+    assert result.actions[0].result["output"]["items"][0]["id"] == "P7"
