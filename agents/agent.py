@@ -41,7 +41,7 @@ from agents.models import (
     canonical_args_hash,
     pause_adapter,
 )
-from agents.store import RunIndex, open_checkpointer
+from agents.store import ClaimRefused, RunIndex, decided_items, open_checkpointer
 from tools.calling import validate_args
 from tools.profile import UserProfile, load_profile
 
@@ -224,8 +224,11 @@ class Agent:
             if not isinstance(value, ApprovalResume):
                 raise RunError(f"run {run_id} is waiting for approval, not an answer")
             self._check_decisions(pause, value)
-        if not self.index.claim(run_id):
-            raise RunError(f"run {run_id} is already being resumed elsewhere")
+        try:
+            self.index.claim(run_id, decided_items(run_id, pause, value),
+                             by=getattr(value, "reviewer", None), decision=value.model_dump(mode="json"))
+        except ClaimRefused as exc:
+            raise RunError(str(exc)) from None
         return Command(resume=value.model_dump(mode="json"))
 
     def _check_decisions(self, pause: ApprovalRequest, value: ApprovalResume) -> None:

@@ -7,6 +7,7 @@ thousands of runs never loads a checkpoint.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import threading
@@ -77,6 +78,13 @@ class RunIndex:
                     touched INTEGER NOT NULL DEFAULT 0);
                 CREATE INDEX IF NOT EXISTS runs_status ON runs(status, touched);
                 CREATE INDEX IF NOT EXISTS runs_touched ON runs(touched);
+                CREATE TABLE IF NOT EXISTS inbox (
+                    item_id TEXT PRIMARY KEY, run_id TEXT NOT NULL, agent TEXT NOT NULL,
+                    kind TEXT NOT NULL, action_id TEXT, args_hash TEXT, payload TEXT NOT NULL,
+                    created_at TEXT NOT NULL, expires_at TEXT, status TEXT NOT NULL,
+                    decided_at TEXT, decided_by TEXT, decision TEXT, outcome TEXT);
+                CREATE INDEX IF NOT EXISTS inbox_status ON inbox(status, created_at);
+                CREATE INDEX IF NOT EXISTS inbox_run ON inbox(run_id, status);
             """)
 
     def _connect(self) -> sqlite3.Connection:
@@ -100,23 +108,103 @@ class RunIndex:
             conn.execute("INSERT INTO runs VALUES (?, ?, ?, ?, NULL, ?, '', ?, ?, " + _NEXT_TOUCH + ")",
                          (run_id, agent, request, RunStatus.RUNNING.value, json.dumps(spec), now, now))
 
-    def update(self, run_id: str, status: RunStatus, waiting_for: dict[str, Any] | None = None,
-               summary: str = "") -> None:
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
         with self._locked() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+
+    def update(self, run_id: str, status: RunStatus, waiting_for: dict[str, Any] | None = None,
+               summary: str = "", outcome: str | None = None) -> None:
+        """Record where a run stands; a pause puts its items in the inbox, anything else closes them."""
+        now = utcnow()
+        with self._transaction() as conn:
             conn.execute("UPDATE runs SET status=?, waiting_for=?, summary=?, updated_at=?, touched=" + _NEXT_TOUCH
                          + " WHERE run_id=?",
                          (status.value, json.dumps(waiting_for, ensure_ascii=False) if waiting_for else None,
-                          summary, utcnow(), run_id))
+                          summary, now, run_id))
+            row = conn.execute("SELECT agent FROM runs WHERE run_id=?", (run_id,)).fetchone()
+            current: list[str] = []
+            if status is RunStatus.WAITING and waiting_for and row:
+                for item in inbox_items(run_id, row["agent"], waiting_for):
+                    current.append(item["item_id"])
+                    conn.execute(
+                        "INSERT OR IGNORE INTO inbox (item_id, run_id, agent, kind, action_id, args_hash, payload,"
+                        " created_at, expires_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')",
+                        (item["item_id"], run_id, row["agent"], item["kind"], item.get("action_id"),
+                         item.get("args_hash"), json.dumps(item["payload"], ensure_ascii=False), now,
+                         item.get("expires_at")))
+            marks = ",".join("?" * len(current))
+            closed = "superseded" if status is RunStatus.WAITING else "closed"
+            conn.execute(f"UPDATE inbox SET status=?, outcome=? WHERE run_id=? AND status='pending'"
+                         f"{f' AND item_id NOT IN ({marks})' if current else ''}",
+                         (closed, outcome or status.value, run_id, *current))
+            if outcome or status is not RunStatus.WAITING:
+                # decided items learn what their decision led to (done, next approval, failed)
+                conn.execute("UPDATE inbox SET outcome=? WHERE run_id=? AND status NOT IN ('pending') "
+                             "AND decided_at IS NOT NULL AND outcome IS NULL",
+                             (outcome or status.value, run_id))
 
-    def claim(self, run_id: str) -> bool:
-        """Atomically move a waiting run to running; False if someone else already did."""
+    def claim(self, run_id: str, decided: dict[str, str] | None = None, *, by: str | None = None,
+              decision: dict[str, Any] | None = None, now: str | None = None) -> None:
+        """Atomically take a waiting run (and decide its inbox items) so exactly one decision wins.
+
+        ``decided`` maps inbox item ids to their new status. Raises :class:`ClaimRefused` with a
+        plain reason when the run is not waiting or an item is no longer pending or has expired.
+        """
+        now = now or utcnow()
+        with self._transaction() as conn:
+            row = conn.execute("SELECT status FROM runs WHERE run_id=?", (run_id,)).fetchone()
+            if row is None:
+                return  # a run started outside the index (a hand-built graph): nothing to guard
+            if row["status"] != RunStatus.WAITING.value:
+                raise ClaimRefused(f"run {run_id} is not waiting for a decision (status: {row['status']}); "
+                                   "someone else may have decided it")
+            for item_id, new_status in (decided or {}).items():
+                item = conn.execute("SELECT status, expires_at FROM inbox WHERE item_id=? AND run_id=?",
+                                    (item_id, run_id)).fetchone()
+                if item is None:
+                    continue  # items are bookkeeping; the graph itself checks ids and hashes
+                if item["status"] != "pending":
+                    raise ClaimRefused(f"item {item_id} is no longer pending (it is {item['status']})")
+                if new_status != "expired" and item["expires_at"] and item["expires_at"] <= now:
+                    raise ClaimRefused(f"item {item_id} expired at {item['expires_at']}; it counts as rejected")
+                conn.execute("UPDATE inbox SET status=?, decided_at=?, decided_by=?, decision=? WHERE item_id=?",
+                             (new_status, now, by, json.dumps(decision, ensure_ascii=False, default=str),
+                              item_id))
+            conn.execute("UPDATE runs SET status=?, updated_at=?, touched=" + _NEXT_TOUCH + " WHERE run_id=?",
+                         (RunStatus.RUNNING.value, now, run_id))
+
+    def items(self, *, status: str | None = "pending", run_id: str | None = None,
+              limit: int | None = None) -> list[dict[str, Any]]:
+        """Inbox items, newest first (pending ones by default)."""
+        where, params = [], []
+        if status is not None:
+            where.append("status=?")
+            params.append(status)
+        if run_id is not None:
+            where.append("run_id=?")
+            params.append(run_id)
+        sql = "SELECT * FROM inbox" + (f" WHERE {' AND '.join(where)}" if where else "")
+        sql += " ORDER BY created_at DESC, item_id"
+        if limit:
+            sql += f" LIMIT {int(limit)}"
         with self._locked() as conn:
-            cur = conn.execute("UPDATE runs SET status=?, updated_at=?, touched=" + _NEXT_TOUCH
-                               + " WHERE run_id=? AND status=?",
-                               (RunStatus.RUNNING.value, utcnow(), run_id, RunStatus.WAITING.value))
-            if cur.rowcount == 1:
-                return True
-            return conn.execute("SELECT 1 FROM runs WHERE run_id=?", (run_id,)).fetchone() is None
+            return [_item(r) for r in conn.execute(sql, params)]
+
+    def item(self, item_id: str) -> dict[str, Any] | None:
+        with self._locked() as conn:
+            row = conn.execute("SELECT * FROM inbox WHERE item_id=?", (item_id,)).fetchone()
+            if row is None and len(item_id) >= 4:
+                rows = conn.execute("SELECT * FROM inbox WHERE item_id LIKE ? LIMIT 2",
+                                    (item_id.replace("%", "") + "%",)).fetchall()
+                row = rows[0] if len(rows) == 1 else None
+        return _item(row) if row else None
 
     def get(self, run_id: str) -> RunRecord | None:
         with self._locked() as conn:
@@ -139,6 +227,53 @@ class RunIndex:
             params.append(limit)
         with self._locked() as conn:
             return [_record(r) for r in conn.execute(sql, params)]
+
+
+class ClaimRefused(Exception):
+    """A decision arrived for a run or item that is no longer waiting for it."""
+
+
+DEFAULT_APPROVAL_TTL_SECONDS = 24 * 3600
+
+
+def item_id_for(run_id: str, kind: str, key: str) -> str:
+    """Inbox item ids are derived, not random: the same pause always yields the same ids."""
+    return ("a-" if kind == "approval" else "q-") + hashlib.sha256(f"{run_id}|{key}".encode()).hexdigest()[:10]
+
+
+def inbox_items(run_id: str, agent: str, waiting_for: dict[str, Any]) -> list[dict[str, Any]]:
+    """The inbox items of one pause: one per pending action, or one for a question."""
+    if waiting_for.get("kind") == "question":
+        key = f"q|{waiting_for.get('step', '')}|{waiting_for.get('question', '')}"
+        return [{"item_id": item_id_for(run_id, "question", key), "kind": "question", "payload": waiting_for}]
+    items = []
+    for action in waiting_for.get("actions", []):
+        items.append({"item_id": item_id_for(run_id, "approval", f"{action['action_id']}|{action['args_hash']}"),
+                      "kind": "approval", "action_id": action["action_id"], "args_hash": action["args_hash"],
+                      "expires_at": action.get("expires_at"), "payload": action})
+    return items
+
+
+def decided_items(run_id: str, pause: Any, value: Any) -> dict[str, str]:
+    """Which inbox items a resume value decides, and how (approved, edited, rejected, answered)."""
+    if getattr(value, "kind", None) == "answer":
+        key = f"q|{getattr(pause, 'step', '')}|{getattr(pause, 'question', '')}"
+        return {item_id_for(run_id, "question", key): "answered"}
+    status = {"approve": "approved", "edit": "edited", "reject": "rejected"}
+    by_id = {a.action_id: a for a in getattr(pause, "actions", [])}
+    return {item_id_for(run_id, "approval", f"{action_id}|{by_id[action_id].args_hash}"):
+            "expired" if getattr(decision, "reason", "") == EXPIRED_REASON else status[decision.type]
+            for action_id, decision in value.decisions.items() if action_id in by_id}
+
+
+EXPIRED_REASON = "approval expired"
+
+
+def _item(row: sqlite3.Row) -> dict[str, Any]:
+    item = dict(row)
+    item["payload"] = json.loads(item["payload"])
+    item["decision"] = json.loads(item["decision"]) if item["decision"] else None
+    return item
 
 
 def _record(row: sqlite3.Row) -> RunRecord:

@@ -256,7 +256,11 @@ def test_the_run_index_lists_a_thousand_runs_without_checkpoints():
     assert records[0].run_id == "run0500" and records[0].status is RunStatus.WAITING
     assert len(index.list(status=RunStatus.WAITING)) == 1
     assert index.get("run0999").request == "errand 999"
-    assert index.claim("run0500") and not index.claim("run0500")  # exactly one resumer wins
+    from agents.store import ClaimRefused
+
+    index.claim("run0500")
+    with pytest.raises(ClaimRefused, match="not waiting"):  # exactly one resumer wins
+        index.claim("run0500")
 
 
 def test_a_custom_graph_built_from_errands_nodes_as_in_the_readme():
