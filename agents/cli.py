@@ -164,42 +164,81 @@ def run_cmd(text: str = typer.Argument(..., help="What you want done, in your ow
     _finish(agent, result, as_json, interactive)
 
 
-@app.command("approve")
-def approve_cmd(run_id: str = typer.Argument(..., help="Run id (or an unambiguous prefix)."),
-                edit: Optional[str] = typer.Option(None, "--edit", help="Replacement args as a JSON object."),
-                action: Optional[list[str]] = typer.Option(None, "--action", help="Only these action ids."),
-                as_json: bool = typer.Option(False, "--json")) -> None:
-    """Approve what a parked run is waiting for (all its pending actions, or --action ones)."""
-    agent, run_id = _agent_for_run(run_id)
-    new_args = None
-    if edit is not None:
-        try:
-            new_args = json.loads(edit)
-        except ValueError as exc:
-            fail(f"--edit is not valid JSON: {exc}")
-        if not isinstance(new_args, dict):
-            fail("--edit must be a JSON object of arguments")
-    result = _guard(lambda: agent.approve(run_id, action, edit=new_args, reviewer="cli"))
+def _decide(ident: str, decision: str, as_json: bool, **kwargs: Any) -> None:
+    """Apply a decision to an inbox item id or a run id (all its pending items)."""
+    from agents.agent import RunError
+    from agents.inbox import Inbox, InboxError
+
+    inbox = Inbox()
+    try:
+        run_id, _ = inbox.resolve(ident)
+        result = inbox.decide(ident, decision, reviewer="cli", **kwargs)
+    except (InboxError, RunError) as exc:
+        fail(str(exc))
+    agent = inbox._load(run_id)
     _finish(agent, result, as_json, _interactive())
+
+
+@app.command("approve")
+def approve_cmd(ident: str = typer.Argument(..., metavar="ID", help="An inbox item id or a run id."),
+                edit: Optional[str] = typer.Option(None, "--edit", help="Replacement args as a JSON object."),
+                remember: bool = typer.Option(False, "--always", help="Also allow such actions from now on "
+                                              "(a narrow rule, where the policy allows it)."),
+                as_json: bool = typer.Option(False, "--json")) -> None:
+    """Approve what is waiting: one inbox item, or every pending action of a run."""
+    if edit is None:
+        _decide(ident, "approve", as_json, remember=remember)
+        return
+    try:
+        new_args = json.loads(edit)
+    except ValueError as exc:
+        fail(f"--edit is not valid JSON: {exc}")
+    if not isinstance(new_args, dict):
+        fail("--edit must be a JSON object of arguments")
+    _decide(ident, "edit", as_json, args=new_args)
 
 
 @app.command("reject")
-def reject_cmd(run_id: str = typer.Argument(...), reason: str = typer.Option("", "--reason"),
-               action: Optional[list[str]] = typer.Option(None, "--action", help="Only these action ids."),
-               as_json: bool = typer.Option(False, "--json")) -> None:
-    """Reject what a parked run is waiting for; the agent re-plans or stops."""
-    agent, run_id = _agent_for_run(run_id)
-    result = _guard(lambda: agent.reject(run_id, reason, action, reviewer="cli"))
-    _finish(agent, result, as_json, _interactive())
+def reject_cmd(ident: str = typer.Argument(..., metavar="ID", help="An inbox item id or a run id."),
+               reason: str = typer.Option("", "--reason"), as_json: bool = typer.Option(False, "--json")) -> None:
+    """Reject what is waiting; the agent re-plans or stops."""
+    _decide(ident, "reject", as_json, reason=reason)
 
 
 @app.command("answer")
-def answer_cmd(run_id: str = typer.Argument(...), text: str = typer.Argument(...),
-               as_json: bool = typer.Option(False, "--json")) -> None:
+def answer_cmd(ident: str = typer.Argument(..., metavar="ID", help="An inbox item id or a run id."),
+               text: str = typer.Argument(...), as_json: bool = typer.Option(False, "--json")) -> None:
     """Answer the question a parked run asked."""
-    agent, run_id = _agent_for_run(run_id)
-    result = _guard(lambda: agent.answer(run_id, text))
-    _finish(agent, result, as_json, _interactive())
+    _decide(ident, "answer", as_json, text=text)
+
+
+@app.command("review")
+def review_cmd(run_id: Optional[str] = typer.Argument(None, help="Only this run's items."),
+               list_only: bool = typer.Option(False, "--list", help="Print the pending items and exit."),
+               as_json: bool = typer.Option(False, "--json", help="With --list: machine-readable."),
+               plain: bool = typer.Option(False, "--plain", help="Line-by-line prompts, no full screen.")) -> None:
+    """The inbox of everything agents are waiting on; decide each item safely."""
+    from agents.inbox import Inbox
+
+    if not list_only:
+        from agents.review import review
+
+        review(run_id=run_id, force_plain=plain, console=console)
+        return
+    inbox = Inbox()
+    inbox.sweep()
+    items = [i for i in inbox.pending() if not run_id or i.run_id.startswith(run_id)]
+    if as_json:
+        emit_json([i.model_dump(mode="json") for i in items])
+        return
+    from rich.table import Table
+
+    table = Table(title=f"{len(items)} pending", title_justify="left")
+    for column in ("item", "run", "agent", "kind", "what", "expires"):
+        table.add_column(column)
+    for i in items:
+        table.add_row(i.item_id, i.run_id[:10], i.agent, i.kind, i.title[:60], (i.expires_at or "")[:16])
+    console.print(table)
 
 
 @app.command("resume")

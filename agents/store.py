@@ -11,6 +11,7 @@ import hashlib
 import json
 import sqlite3
 import threading
+from datetime import datetime, timedelta
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
@@ -138,7 +139,7 @@ class RunIndex:
                         " created_at, expires_at, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')",
                         (item["item_id"], run_id, row["agent"], item["kind"], item.get("action_id"),
                          item.get("args_hash"), json.dumps(item["payload"], ensure_ascii=False), now,
-                         item.get("expires_at")))
+                         item.get("expires_at") or _default_expiry(now) if item["kind"] == "approval" else None))
             marks = ",".join("?" * len(current))
             closed = "superseded" if status is RunStatus.WAITING else "closed"
             conn.execute(f"UPDATE inbox SET status=?, outcome=? WHERE run_id=? AND status='pending'"
@@ -234,6 +235,11 @@ class ClaimRefused(Exception):
 
 
 DEFAULT_APPROVAL_TTL_SECONDS = 24 * 3600
+
+
+def _default_expiry(now: str) -> str:
+    moment = datetime.fromisoformat(now) + timedelta(seconds=DEFAULT_APPROVAL_TTL_SECONDS)
+    return moment.isoformat(timespec="milliseconds")
 
 
 def item_id_for(run_id: str, kind: str, key: str) -> str:
