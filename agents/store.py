@@ -192,7 +192,7 @@ class RunIndex:
             where.append("run_id=?")
             params.append(run_id)
         sql = "SELECT * FROM inbox" + (f" WHERE {' AND '.join(where)}" if where else "")
-        sql += " ORDER BY created_at DESC, item_id"
+        sql += " ORDER BY created_at DESC, run_id, action_id"
         if limit:
             sql += f" LIMIT {int(limit)}"
         with self._locked() as conn:
