@@ -8,6 +8,7 @@ adds its routes in :meth:`routes`, and lists what it has created in :meth:`state
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 from abc import ABC, abstractmethod
 import json
@@ -33,12 +34,30 @@ SCHEMA_VERSION = 1
 Clock = Callable[[], datetime]
 
 
+_pinned_now: contextvars.ContextVar[datetime | None] = contextvars.ContextVar("errand_sandbox_now", default=None)
+
+
 def system_clock() -> datetime:
-    """Now in China time, unless ``ERRAND_SANDBOX_NOW`` pins it (ISO 8601) for reproducible runs."""
-    pinned = os.environ.get("ERRAND_SANDBOX_NOW")
-    if pinned:
-        return parse_now(pinned)
+    """Now in China time, unless pinned — by :func:`pin_clock` for this context, or by the
+    ``ERRAND_SANDBOX_NOW`` environment variable (ISO 8601) — for reproducible runs."""
+    pinned = _pinned_now.get()
+    if pinned is not None:
+        return pinned
+    env = os.environ.get("ERRAND_SANDBOX_NOW")
+    if env:
+        return parse_now(env)
     return datetime.now(CHINA_TZ)
+
+
+@contextmanager
+def pin_clock(moment: datetime | str) -> Iterator[datetime]:
+    """Pin the sandbox clock for code running in this context (an eval trial, a test)."""
+    pinned = parse_now(moment) if isinstance(moment, str) else moment
+    token = _pinned_now.set(pinned)
+    try:
+        yield pinned
+    finally:
+        _pinned_now.reset(token)
 
 
 def parse_now(value: str) -> datetime:
