@@ -165,10 +165,10 @@ class SandboxService(ABC):
         """Create the schema and seed ``path`` in one transaction, unless it is seeded already."""
         conn = self._connect(path)
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            conn.execute("CREATE TABLE IF NOT EXISTS sandbox_meta (key TEXT PRIMARY KEY, value TEXT)")
-            seeded = conn.execute("SELECT 1 FROM sandbox_meta WHERE key='seeded_at'").fetchone()
-            if not seeded:
+            with _immediate(conn):
+                conn.execute("CREATE TABLE IF NOT EXISTS sandbox_meta (key TEXT PRIMARY KEY, value TEXT)")
+                if conn.execute("SELECT 1 FROM sandbox_meta WHERE key='seeded_at'").fetchone():
+                    return
                 for statement in _split_sql(_IDEMPOTENCY_SCHEMA + self.schema):
                     conn.execute(statement)
                 self.seed_world(conn)
@@ -178,11 +178,6 @@ class SandboxService(ABC):
                     [("seeded_at", self.now().isoformat()), ("seed", str(self.seed)),
                      ("schema_version", str(SCHEMA_VERSION)), ("overlay", canonical_json(overlay))],
                 )
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
         finally:
             conn.close()
 
@@ -201,13 +196,8 @@ class SandboxService(ABC):
         self.ensure()
         conn = self._connect()
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            yield conn
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
+            with _immediate(conn):
+                yield conn
         finally:
             conn.close()
 
@@ -299,6 +289,19 @@ CREATE TABLE idempotency (
     created_at TEXT NOT NULL
 );
 """
+
+
+@contextmanager
+def _immediate(conn: sqlite3.Connection) -> Iterator[None]:
+    """BEGIN IMMEDIATE … COMMIT, rolled back on any error."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
 
 
 def _remove_db(path: Path) -> None:
