@@ -1,0 +1,1 @@
+"""Measuring request understanding on a labelled set of English and Chinese requests."""
