@@ -45,8 +45,8 @@ def action_panel(action: PendingAction, tools: dict[str, BaseTool], *, details: 
         rows.add_row("shares", data)
     if action.rationale:
         rows.add_row("why", action.rationale)
-    if action.reasons:
-        rows.add_row("asked because", "; ".join(action.reasons))
+    for n, reason in enumerate(action.reasons):
+        rows.add_row("asked because" if n == 0 else "", reason)
     args = action.args if details else {k: v for k, v in action.args.items() if len(str(v)) < 80}
     rows.add_row("details", Text(json.dumps(args, ensure_ascii=False, indent=1 if details else None)))
     if details:
@@ -57,6 +57,17 @@ def action_panel(action: PendingAction, tools: dict[str, BaseTool], *, details: 
     risk = action.risk
     return Panel(rows, title=f"[{RISK_STYLE.get(risk, '')}]approval {action.action_id} · risk {risk}[/]",
                  title_align="left")
+
+
+RECEIPT_FIELDS = ("id", "reference", "status", "total", "price", "fee", "currency")
+
+
+def receipt_line(output: Any) -> str:
+    """The identifying fields of a tool's result (id, reference, status, amount), not the whole record."""
+    if not isinstance(output, dict):
+        return json.dumps(output, ensure_ascii=False, default=str)[:160]
+    shown = {k: output[k] for k in RECEIPT_FIELDS if output.get(k) not in (None, "")}
+    return ", ".join(f"{k} {v}" for k, v in shown.items()) or json.dumps(output, ensure_ascii=False)[:160]
 
 
 def pause_view(pause: ApprovalRequest | QuestionRequest, tools: dict[str, BaseTool]) -> Any:
@@ -78,8 +89,8 @@ def print_result(console: Console, result: RunResult, tools: dict[str, BaseTool]
         console.print(Panel(result.final.text, title=f"[{style}]{result.final.status.value}[/]",
                             title_align="left"))
         for receipt in result.final.receipts:
-            console.print(f"  receipt {receipt['action_id']} {receipt['tool']}: "
-                          f"{json.dumps(receipt['output'], ensure_ascii=False, default=str)[:200]}")
+            console.print(f"  receipt {receipt['action_id']} {receipt['tool']}: {receipt_line(receipt['output'])}",
+                          highlight=False)
 
 
 def timeline(state: dict[str, Any]) -> Table:
