@@ -55,20 +55,28 @@ class Agent:
 
     ``brain`` is a :class:`~agents.brains.base.Brain`, a langchain-core chat model that supports
     tool calling, or a model spec string such as ``"openai:gpt-4.1-mini"``; ``None`` selects the
-    embedded offline brain. ``gate`` (the policy seam) defaults to: reads run, everything else asks.
+    embedded offline brain.
+
+    ``policy`` decides allow / ask / deny for every action: a :class:`policies.Policy`, a
+    shipped policy name (``"default"``, ``"strict"``, ``"autonomous"``) or a YAML path;
+    ``None`` means ``policies/default.yaml``. Users whose profile says ``vulnerable: true``
+    always get the strict profile. ``gate`` replaces the policy engine with any other
+    :class:`~agents.gate.Gate` (give one or the other).
     """
 
     def __init__(self, name: str, *, instructions: str = "", tools: Iterable[BaseTool] = (),
                  brain: Brain | BaseChatModel | str | None = None, gate: Gate | None = None,
-                 checkpointer: BaseCheckpointSaver | str | Path | None = None, max_steps: int = 25,
-                 spec: dict[str, Any] | None = None) -> None:
+                 policy: Any = None, checkpointer: BaseCheckpointSaver | str | Path | None = None,
+                 max_steps: int = 25, spec: dict[str, Any] | None = None) -> None:
         self.name = name
         self.instructions = instructions
         self.tools = list(tools)
         self.brain = _resolve_brain(brain, name)
-        self.gate = gate
+        self.gate = _resolve_gate(gate, policy)
         self.max_steps = max_steps
         self.spec = {"agent": name, **(spec or {})}
+        if isinstance(policy, (str, Path)):
+            self.spec.setdefault("policy", str(policy))  # so another process rebuilds the same gate
         self._checkpointer_target = checkpointer
         self._graph: CompiledStateGraph | None = None
         self._index: RunIndex | None = None
@@ -250,8 +258,10 @@ class Agent:
             raise RunError("no decisions given")
 
     def approve(self, run_id: str, action_ids: Iterable[str] | None = None, *,
-                edit: dict[str, Any] | None = None, reviewer: str | None = None) -> RunResult:
-        """Approve the pending actions (all, or those named); ``edit`` replaces one action's args."""
+                edit: dict[str, Any] | None = None, reviewer: str | None = None,
+                remember: bool = False) -> RunResult:
+        """Approve the pending actions (all, or those named); ``edit`` replaces one action's args.
+        ``remember`` also asks the policy to always allow exactly these actions (where it offered to)."""
         pause = self._pending_approval(run_id)
         chosen = _choose(pause, action_ids)
         if edit is not None:
@@ -259,7 +269,7 @@ class Agent:
                 raise RunError("--edit applies to exactly one action; name it")
             decisions: dict[str, Any] = {chosen[0].action_id: Edit(args=edit, args_hash=chosen[0].args_hash)}
         else:
-            decisions = {a.action_id: Approve(args_hash=a.args_hash) for a in chosen}
+            decisions = {a.action_id: Approve(args_hash=a.args_hash, remember=remember) for a in chosen}
         return self.resume(run_id, ApprovalResume(decisions=decisions, reviewer=reviewer))
 
     def reject(self, run_id: str, reason: str = "", action_ids: Iterable[str] | None = None, *,
@@ -309,6 +319,17 @@ def _resolve_user(user: UserProfile | dict | str | Path | None) -> dict[str, Any
     if isinstance(user, dict):
         return UserProfile.model_validate(user).model_dump(mode="json")
     return load_profile(user).model_dump(mode="json")
+
+
+def _resolve_gate(gate: Gate | None, policy: Any) -> Gate:
+    """The gate: the one given, or the policy engine over ``policy`` (default: policies/default.yaml)."""
+    if gate is not None and policy is not None:
+        raise ValueError("give an Agent either a gate or a policy, not both")
+    if gate is not None:
+        return gate
+    from policies.engine import PolicyEngine
+
+    return PolicyEngine(policy)
 
 
 def _resolve_brain(brain: Brain | BaseChatModel | str | None, agent: str) -> Brain:

@@ -1,8 +1,17 @@
 """The gate: the one seam where a decision about each proposed action is made.
 
-The policy engine plugs in here. Until a policy is given, :class:`DefaultGate` applies
-the baseline errand promises everywhere: reads run, everything else asks the person,
+The policy engine (:class:`policies.PolicyEngine`) plugs in here and is what an
+:class:`~agents.agent.Agent` uses unless given another gate. :class:`DefaultGate` is the
+bare baseline errand promises everywhere: reads run, everything else asks the person,
 and a tool errand knows nothing about is never allowed silently.
+
+Besides ``decide``, a gate may implement two optional hooks the runtime calls:
+
+- ``releasable_fields(tool, meta, user) -> set[str]`` (:class:`ReleasesData`): the profile
+  fields the runtime may put into this tool's arguments; ``$user.<field>`` references to
+  other fields stay unresolved, so the value never enters the action (the gate then denies);
+- ``remember(tool=, args=, verdict=, user=, approved_by=, days=, run_id=, action_id=)``
+  (:class:`RemembersApprovals`): store a person's "always allow this".
 """
 
 from __future__ import annotations
@@ -22,6 +31,7 @@ class GateRequest(BaseModel):
 
     run_id: str
     agent: str
+    action_id: str | None = Field(default=None, description="The action's id in the run, e.g. '3.1'")
     tool: str
     args: dict[str, Any]
     meta: ToolMeta | None = Field(description="None: the tool has no errand metadata (unknown effect)")
@@ -36,6 +46,18 @@ class GateRequest(BaseModel):
 @runtime_checkable
 class Gate(Protocol):
     def decide(self, request: GateRequest) -> GateVerdict: ...
+
+
+@runtime_checkable
+class ReleasesData(Protocol):
+    def releasable_fields(self, tool: str, meta: ToolMeta | None, user: dict[str, Any]) -> set[str]: ...
+
+
+@runtime_checkable
+class RemembersApprovals(Protocol):
+    def remember(self, *, tool: str, args: dict[str, Any], verdict: GateVerdict, user: dict[str, Any],
+                 approved_by: str | None = None, days: int | None = None, run_id: str = "",
+                 action_id: str = "") -> Any: ...
 
 
 class DefaultGate:

@@ -12,7 +12,6 @@ LangGraph graph from errand's nodes. The rules that keep a run safe live here:
 
 from __future__ import annotations
 
-import json
 from typing import Any, Iterable, Literal, TypedDict
 
 from langchain_core.tools import BaseTool
@@ -22,7 +21,7 @@ from langgraph.types import interrupt
 from pydantic import ValidationError
 
 from agents.brains.base import Brain, Plan, PlanContext, Turn
-from agents.gate import DefaultGate, Gate, GateRequest
+from agents.gate import DefaultGate, Gate, GateRequest, ReleasesData, RemembersApprovals
 from agents.models import (
     Action,
     ActionStatus,
@@ -39,6 +38,7 @@ from agents.models import (
     canonical_args_hash,
     resume_adapter,
 )
+from policies.audit import AuditLog
 from tools.calling import call_tool, validate_args
 from tools.model import Effect, tool_meta
 
@@ -65,15 +65,21 @@ def _emit(event: str, state: RunState, **data: Any) -> None:
                          "data": data})
 
 
-def resolve_user_refs(value: Any, user: dict[str, Any]) -> Any:
+def resolve_user_refs(value: Any, user: dict[str, Any], allowed: set[str] | None = None) -> Any:
     """Replace ``"$user.phone"``-style references with the profile's values.
 
     The LLM brain shows the model references instead of sensitive values, so the model
     never holds the person's ID number; the gate and the approver see the real values.
+    ``allowed`` (from the gate's data-release policy) limits which top-level profile fields
+    are resolved; a reference to any other field stays a reference, so the value never
+    enters the action and the gate denies it with the reason.
     """
     if isinstance(value, str) and value.startswith(USER_REF):
+        parts = value[len(USER_REF):].split(".")
+        if allowed is not None and parts[0] not in allowed:
+            return value
         node: Any = user
-        for part in value[len(USER_REF):].split("."):
+        for part in parts:
             if isinstance(node, dict) and part in node:
                 node = node[part]
             elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
@@ -82,9 +88,9 @@ def resolve_user_refs(value: Any, user: dict[str, Any]) -> Any:
                 return value
         return node
     if isinstance(value, dict):
-        return {k: resolve_user_refs(v, user) for k, v in value.items()}
+        return {k: resolve_user_refs(v, user, allowed) for k, v in value.items()}
     if isinstance(value, list):
-        return [resolve_user_refs(v, user) for v in value]
+        return [resolve_user_refs(v, user, allowed) for v in value]
     return value
 
 
@@ -99,13 +105,22 @@ def _leaves(value: Any, path: str = "") -> Iterable[tuple[str, Any]]:
         yield path, value
 
 
+_MIN_TEXT_MATCH = 4  # shorter values ("2", "M1") occur inside free text by coincidence
+_MIN_NUMBER_MATCH = 3  # a "1" or a "20" equals some field of almost any output by coincidence
+
+
 def provenance(args: dict[str, Any], state: RunState, actions: list[Action]) -> dict[str, str]:
     """Where each argument value came from: the request, a person's answer, the user profile,
-    an earlier tool's (untrusted) output, or the model itself."""
+    an earlier tool's (untrusted) output, or the model itself.
+
+    Tool output is ``tool:<name>`` when the value is a whole field of the output (an id or a
+    price from a catalogue record) and ``tool:<name>:text`` when it was lifted out of a longer
+    free text (a review, a description) — where anyone can write anything.
+    """
     request = state.get("request", "")
     answers = " ".join(t["answer"] for t in state.get("turns", []))
     user_values = {str(v) for _, v in _leaves(state.get("user", {})) if v not in (None, "")}
-    outputs = [(a.tool, json.dumps(a.result.get("output"), ensure_ascii=False, default=str))
+    outputs = [(a.tool, {str(v) for _, v in _leaves(a.result.get("output")) if v is not None})
                for a in actions if a.result and a.result.get("ok")]
     found: dict[str, str] = {}
     for path, value in _leaves(args):
@@ -118,9 +133,13 @@ def provenance(args: dict[str, Any], state: RunState, actions: list[Action]) -> 
             found[path] = "request"
         elif text and text in answers:
             found[path] = "human"
+        elif isinstance(value, (int, float)) and len(text) < _MIN_NUMBER_MATCH:
+            found[path] = "model"
         else:
-            source = next((tool for tool, blob in outputs if text and text in blob), None)
-            found[path] = f"tool:{source}" if source else "model"
+            whole = next((tool for tool, leaves in outputs if text in leaves), None)
+            inside = None if whole or len(text) < _MIN_TEXT_MATCH else next(
+                (tool for tool, leaves in outputs if any(text in leaf for leaf in leaves)), None)
+            found[path] = f"tool:{whole}" if whole else f"tool:{inside}:text" if inside else "model"
     return found
 
 
@@ -128,13 +147,14 @@ class ErrandNodes:
     """The nodes of an errand graph, bound to one agent's brain, tools and gate."""
 
     def __init__(self, *, agent: str, brain: Brain, tools: Iterable[BaseTool], gate: Gate | None = None,
-                 instructions: str = "", max_steps: int = 25) -> None:
+                 instructions: str = "", max_steps: int = 25, audit: AuditLog | None = None) -> None:
         self.agent = agent
         self.brain = brain
         self.tools = {t.name: t for t in tools}
         self.gate = gate or DefaultGate()
         self.instructions = instructions
         self.max_steps = max_steps
+        self.audit = audit if audit is not None else AuditLog()
 
     # -- helpers ------------------------------------------------------------------------
 
@@ -219,18 +239,24 @@ class ErrandNodes:
         user = state.get("user", {})
         new: list[Action] = []
         for n, call in enumerate(plan.calls, start=1):
-            args = resolve_user_refs(call.args, user)
-            action = Action.propose(step, n, call.tool, args, rationale=call.rationale, call_id=call.call_id,
-                                    original_args=call.args if args != call.args else None)
             tool = self.tools.get(call.tool)
             meta = tool_meta(tool) if tool else None
+            allowed = (self.gate.releasable_fields(call.tool, meta, user) if isinstance(self.gate, ReleasesData)
+                       else None)
+            args = resolve_user_refs(call.args, user, allowed)
+            withheld = allowed is not None and any(isinstance(v, str) and v.startswith(USER_REF)
+                                                   for _, v in _leaves(args))
+            action = Action.propose(step, n, call.tool, args, rationale=call.rationale, call_id=call.call_id,
+                                    original_args=call.args if args != call.args else None)
             action.effect = meta.effect.value if meta else None
             action.provenance = provenance(args, state, actions)
             if action.args_hash in rejected:
                 action.status = ActionStatus.SUPPRESSED
                 action.result = {"ok": False, "error": {"kind": "rejected_before", "message":
                                  "the person already rejected exactly this action; not asking again"}}
-            elif tool is not None and (problems := validate_args(tool, args)):
+            # args holding withheld profile references are not validated: the gate refuses them with
+            # the data-release reason, which says more than "invalid national_id"
+            elif tool is not None and not withheld and (problems := validate_args(tool, args)):
                 action.status = ActionStatus.FAILED
                 action.result = {"ok": False, "error": {"kind": "invalid_args", "message": "; ".join(
                     f"{p.field}: {p.message}" for p in problems)}}
@@ -251,10 +277,15 @@ class ErrandNodes:
             if action.status is not ActionStatus.PROPOSED:
                 continue
             tool = self.tools.get(action.tool)
+            meta = tool_meta(tool) if tool else None
             verdict = self.gate.decide(GateRequest(
-                run_id=state["run_id"], agent=self.agent, tool=action.tool, args=action.args,
-                meta=tool_meta(tool) if tool else None, tool_exists=tool is not None,
+                run_id=state["run_id"], agent=self.agent, action_id=action.id, tool=action.tool, args=action.args,
+                meta=meta, tool_exists=tool is not None,
                 user=state.get("user", {}), provenance=action.provenance, history=history))
+            self.audit.record_decision(run_id=state["run_id"], action_id=action.id, agent=self.agent,
+                                       tool=action.tool, args=action.args, args_hash=action.args_hash,
+                                       user_id=state.get("user", {}).get("id"), meta=meta,
+                                       verdict=verdict.model_dump(mode="json"))
             action.verdict = verdict
             if verdict.decision is Decision.ALLOW:
                 action.status = ActionStatus.ALLOWED
@@ -310,9 +341,23 @@ class ErrandNodes:
             else:
                 action.status = ActionStatus.APPROVED
                 action.approved_hash = action.args_hash
+                if decision.remember:
+                    human["remembered"] = self._remember(state, action, decision.remember_days, resume.reviewer)
             action.human = human
+            self.audit.record_human(run_id=state["run_id"], action_id=action.id, tool=action.tool,
+                                    args_hash=decision.args_hash or action.args_hash,
+                                    user_id=state.get("user", {}).get("id"), decision=human)
             _emit("human_decided", state, action_id=action.id, decision=decision.type)
         return {"actions": self._dump(actions)}
+
+    def _remember(self, state: RunState, action: Action, days: int | None, reviewer: str | None) -> str | None:
+        """Store "always allow this" through the gate, if it offered it; the stored rule's id or None."""
+        if not isinstance(self.gate, RemembersApprovals) or action.verdict is None:
+            return None
+        entry = self.gate.remember(tool=action.tool, args=action.args, verdict=action.verdict,
+                                   user=state.get("user", {}), approved_by=reviewer, days=days,
+                                   run_id=state["run_id"], action_id=action.id)
+        return getattr(entry, "id", None)
 
     def act(self, state: RunState) -> dict[str, Any]:
         """Execute what was allowed or approved — the only place tools run."""
@@ -332,6 +377,10 @@ class ErrandNodes:
             result = call_tool(tool, action.args, key=f"{state['run_id']}:{action.id}")
             action.result = result.model_dump(mode="json")
             action.status = ActionStatus.EXECUTED if result.ok else ActionStatus.FAILED
+            self.audit.record_execution(run_id=state["run_id"], action_id=action.id, tool=action.tool,
+                                        args=action.args, args_hash=actual_hash,
+                                        user_id=state.get("user", {}).get("id"), meta=tool_meta(tool),
+                                        result=action.result)
             _emit("tool_result", state, action_id=action.id, tool=action.tool, ok=result.ok,
                   output=result.output if result.ok else None,
                   error=result.error.message if result.error else None)

@@ -44,6 +44,9 @@ class GateVerdict(BaseModel):
     summary: str | None = Field(default=None, description="Plain-language account of the action")
     signals: dict[str, Any] = Field(default_factory=dict)
     expires_in_seconds: int | None = None
+    observed: dict[str, Any] = Field(
+        default_factory=dict,
+        description="What the gate observed (for the audit log and `errand policy replay`); not shown to people")
 
 
 class ActionStatus(str, Enum):
@@ -122,6 +125,11 @@ pause_adapter: TypeAdapter[ApprovalRequest | QuestionRequest] = TypeAdapter(Paus
 class Approve(BaseModel):
     type: Literal["approve"] = "approve"
     args_hash: str = Field(description="The args hash the person saw; must match the pending action")
+    remember: bool = Field(default=False, description=(
+        "Always allow exactly this action (same tool, same arguments, at most this amount) until it expires; "
+        "honoured only when the approval offered it (signals.remember.offered)"))
+    remember_days: int | None = Field(default=None, ge=1, le=365,
+                                      description="How long to remember; capped by the policy")
 
 
 class Edit(BaseModel):
