@@ -47,9 +47,10 @@ def agent_names() -> list[str]:
 
 
 def load_agent(name: str, *, model: str | None = None, base_url: str | None = None,
-               gate: Gate | None = None) -> Agent:
-    """Build the agent called ``name`` with the brain given by ``model`` (None: offline)."""
-    spec = {"model": model, "base_url": base_url}
+               gate: Gate | None = None, policy: str | None = None) -> Agent:
+    """Build the agent called ``name`` with the brain given by ``model`` (None: offline) and the
+    policy ``policy`` (a shipped name or a YAML path; None: the default policy)."""
+    spec = {"model": model, "base_url": base_url, "policy": policy}
     brain: Any = None
     if model:
         from agents.brains.llm import LLMBrain
@@ -58,9 +59,9 @@ def load_agent(name: str, *, model: str | None = None, base_url: str | None = No
     factories: dict[str, Callable[..., Agent]] = {ep.name: ep.load() for ep in entry_points(group="errand.agents")
                                                   if ep.name == name}
     if name in factories:
-        agent = factories[name](brain=brain, gate=gate)
+        agent = factories[name](brain=brain, gate=gate, policy=policy)
         agent.spec.update(spec)
         return agent
     if name in INSTRUCTIONS:
-        return builtin_agent(name, brain=brain, gate=gate, spec=spec)
+        return builtin_agent(name, brain=brain, gate=gate, policy=policy, spec=spec)
     raise KeyError(f"unknown agent {name!r}; known agents: {', '.join(agent_names())}")

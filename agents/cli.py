@@ -20,6 +20,13 @@ app = typer.Typer(help="errand: agents that run errands and stop for your approv
 sandbox_app = typer.Typer(help="The sandbox services (government, shop, travel).", no_args_is_help=True)
 app.add_typer(sandbox_app, name="sandbox")
 
+
+def _mount_subcommands() -> None:
+    from policies.cli import audit_app, policy_app
+
+    app.add_typer(policy_app, name="policy")
+    app.add_typer(audit_app, name="audit")
+
 console = Console()
 err_console = Console(stderr=True)
 
@@ -42,11 +49,11 @@ def _exit_code(result: Any) -> int:
             RunStatus.RUNNING: EXIT_FAILED}.get(result.status, EXIT_DONE)
 
 
-def _load_agent(name: str, model: str | None, base_url: str | None) -> Any:
+def _load_agent(name: str, model: str | None, base_url: str | None, policy: str | None = None) -> Any:
     from agents.builtin import load_agent
 
     try:
-        return load_agent(name, model=model, base_url=base_url)
+        return load_agent(name, model=model, base_url=base_url, policy=policy)
     except (KeyError, ValueError, RuntimeError) as exc:
         fail(str(exc).strip("'\""))
 
@@ -58,7 +65,8 @@ def _agent_for_run(run_id: str) -> tuple[Any, str]:
     if record is None:
         fail(f"no run {run_id!r} (see `errand runs`)")
     spec = record.spec
-    return _load_agent(spec.get("agent", record.agent), spec.get("model"), spec.get("base_url")), record.run_id
+    return (_load_agent(spec.get("agent", record.agent), spec.get("model"), spec.get("base_url"), spec.get("policy")),
+            record.run_id)
 
 
 def _interactive() -> bool:
@@ -138,6 +146,8 @@ def run_cmd(text: str = typer.Argument(..., help="What you want done, in your ow
             model: Optional[str] = typer.Option(None, "--model",
                                                 help="Chat model spec, e.g. openai:gpt-4.1-mini; default offline."),
             base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible server URL."),
+            policy: Optional[str] = typer.Option(None, "--policy", help="Policy YAML file or shipped name "
+                                                 "(default, strict, autonomous)."),
             user: Optional[Path] = typer.Option(None, "--user", help="User profile YAML/JSON."),
             detach: bool = typer.Option(False, "--detach", help="Park at the first pause and exit 3."),
             as_json: bool = typer.Option(False, "--json", help="Print the result as JSON.")) -> None:
@@ -145,7 +155,7 @@ def run_cmd(text: str = typer.Argument(..., help="What you want done, in your ow
     from tools.profile import UserProfile
 
     profile = _guard(lambda: load_model(user, UserProfile)) if user else None
-    agent = _load_agent(agent_name, model, base_url)
+    agent = _load_agent(agent_name, model, base_url, policy)
     interactive = _interactive() and not detach
     if as_json or not interactive:
         result = agent.run(text, user=profile)
@@ -350,6 +360,9 @@ def sandbox_reset(overlay: Optional[Path] = typer.Option(
     except ValueError as exc:
         fail(f"{overlay}: {exc}")
     console.print(f"reset: {', '.join(DOMAINS)}")
+
+
+_mount_subcommands()
 
 
 def main() -> None:

@@ -71,7 +71,8 @@ def load_agent_for_run(index: RunIndex, run_id: str) -> Any:
     if record is None:
         raise InboxError(f"no run {run_id!r}")
     spec = record.spec
-    return load_agent(spec.get("agent", record.agent), model=spec.get("model"), base_url=spec.get("base_url"))
+    return load_agent(spec.get("agent", record.agent), model=spec.get("model"), base_url=spec.get("base_url"),
+                      policy=spec.get("policy"))
 
 
 class Inbox:

@@ -34,6 +34,29 @@ def data_line(action: PendingAction, tools: dict[str, BaseTool]) -> str | None:
     return ", ".join(meta.personal_data)
 
 
+def signal_rows(signals: dict[str, Any]) -> list[tuple[Text, Text]]:
+    """The flags an approver must not miss: fraud signals, planted instructions (the offending
+    text highlighted), caps, cooling-off, and whether "always allow" is on offer."""
+    rows: list[tuple[Text, Text]] = []
+    for fraud in signals.get("fraud") or []:
+        rows.append((Text("⚠ fraud", style="bold red"),
+                     Text(f"{fraud.get('meaning', fraud.get('signal', ''))}: {fraud.get('detail', '')}".strip(": "))))
+    for found in signals.get("injection") or []:
+        excerpt = str(found.get("excerpt", ""))
+        line = Text(f"{found.get('kind', 'instructions')} in {found.get('source') or 'tool output'}: ")
+        line.append(excerpt, style="bold white on red")
+        rows.append((Text("⚠ injection", style="bold red"), line))
+    for rule, cap in (signals.get("caps") or {}).items():
+        rows.append((Text("cap"), Text(f"{rule}: " + ", ".join(f"{k} {v}" for k, v in cap.items()
+                                                               if not isinstance(v, (dict, list))))))
+    if signals.get("cooling_off"):
+        rows.append((Text("cooling-off", style="yellow"), Text(json.dumps(signals["cooling_off"], default=str))))
+    offer = signals.get("remember") or {}
+    if offer.get("offered"):
+        rows.append((Text("always allow"), Text(f"offered: {offer.get('rule') or offer.get('summary') or ''}")))
+    return rows
+
+
 def action_panel(action: PendingAction, tools: dict[str, BaseTool], *, details: bool = False) -> Panel:
     rows = Table.grid(padding=(0, 2))
     rows.add_column(style="bold")
@@ -47,13 +70,17 @@ def action_panel(action: PendingAction, tools: dict[str, BaseTool], *, details: 
         rows.add_row("why", action.rationale)
     for n, reason in enumerate(action.reasons):
         rows.add_row("asked because" if n == 0 else "", reason)
+    for label, text in signal_rows(action.signals):
+        rows.add_row(label, text)
     args = action.args if details else {k: v for k, v in action.args.items() if len(str(v)) < 80}
     rows.add_row("details", Text(json.dumps(args, ensure_ascii=False, indent=1 if details else None)))
     if details:
         rows.add_row("tool", f"{action.tool}  (effect: {action.effect or 'unknown'})")
         rows.add_row("args hash", action.args_hash)
-        if action.signals:
-            rows.add_row("signals", json.dumps(action.signals, ensure_ascii=False))
+        if action.signals.get("data_released"):
+            rows.add_row("data released", ", ".join(action.signals["data_released"]))
+        if action.signals.get("rule"):
+            rows.add_row("deciding rule", f"{action.signals['rule']} ({action.signals.get('policy', '')})")
     risk = action.risk
     return Panel(rows, title=f"[{RISK_STYLE.get(risk, '')}]approval {action.action_id} · risk {risk}[/]",
                  title_align="left")

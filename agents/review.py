@@ -30,20 +30,13 @@ from rich.table import Table
 from rich.text import Text
 
 from agents.inbox import Inbox, InboxError, InboxItem
+from agents.render import signal_rows
 
 RISK = {"low": "green", "medium": "yellow", "high": "bold red"}
 KEYS_HELP = "↑↓ move · ⏎ details · a approve · e edit · r reject · n answer · A always allow · s skip · q quit"
 
 
 # -- what an item says ------------------------------------------------------------------
-
-def _highlight(text: str, needles: list[str]) -> Text:
-    out = Text(text)
-    for needle in needles:
-        if needle:
-            out.highlight_words([needle], style="bold white on red", case_sensitive=False)
-    return out
-
 
 def item_detail(item: InboxItem, inbox: Inbox) -> Group:
     """Everything a person needs to decide: what, exact args, data shared, money, reasons, signals, steps."""
@@ -62,21 +55,12 @@ def item_detail(item: InboxItem, inbox: Inbox) -> Group:
             rows.add_row("why", p["rationale"])
         rows.add_row("tool", f"{p.get('tool')}  (effect: {p.get('effect') or 'unknown'})")
         rows.add_row("args", Text(json.dumps(p.get("args", {}), ensure_ascii=False, indent=1)))
-        released = signals.get("data_released") or signals.get("personal_data")
-        if released:
-            rows.add_row("shares", Text(json.dumps(released, ensure_ascii=False)))
-        for key in ("amount", "money", "caps", "spend"):
-            if signals.get(key):
-                rows.add_row(key, Text(json.dumps(signals[key], ensure_ascii=False, default=str)))
-        if p.get("reasons"):
-            rows.add_row("asked because", "; ".join(p["reasons"]))
-        flagged = [s for s in ("fraud", "injection") if signals.get(s)]
-        for name in flagged:
-            for entry in signals[name] if isinstance(signals[name], list) else [signals[name]]:
-                text = entry.get("text") or entry.get("message") or json.dumps(entry, ensure_ascii=False) \
-                    if isinstance(entry, dict) else str(entry)
-                needles = [entry.get("match", "")] if isinstance(entry, dict) else []
-                rows.add_row(Text(f"⚠ {name}", style="bold red"), _highlight(text, needles))
+        if signals.get("data_released"):
+            rows.add_row("shares", ", ".join(signals["data_released"]) + f" with the {p.get('tool', '')} service")
+        for n, reason in enumerate(p.get("reasons") or []):
+            rows.add_row("asked because" if n == 0 else "", reason)
+        for label, text in signal_rows(signals):
+            rows.add_row(label, text)
         rows.add_row("args hash", p.get("args_hash", ""))
         rows.add_row("expires", item.expires_at or "never")
     title = f"{item.item_id} · run {item.run_id[:10]} · {item.agent}"

@@ -11,7 +11,7 @@ from tools.packs.travel import tools
 from tools.profile import load_profile
 from tools.sandbox.travel import TravelService
 
-BOOKING_DATA = ("name", "national_id", "phone", "payment_methods")
+BOOKING_DATA = ("name", "national_id", "passport", "phone", "payment_methods")
 EXPECTED = {  # name: (effect, money argument, personal data)
     "travel_list_cities": (Effect.READ, None, ()),
     "travel_search_flights": (Effect.READ, None, ()),
@@ -22,7 +22,7 @@ EXPECTED = {  # name: (effect, money argument, personal data)
     "travel_book_flight": (Effect.PAYMENT, "max_price", BOOKING_DATA),
     "travel_book_train": (Effect.PAYMENT, "max_price", BOOKING_DATA),
     "travel_book_hotel": (Effect.PAYMENT, "max_price", BOOKING_DATA),
-    "travel_list_bookings": (Effect.READ, None, ()),
+    "travel_list_bookings": (Effect.READ, None, ("national_id",)),
     "travel_get_booking": (Effect.READ, None, ()),
     "travel_cancel_booking": (Effect.WRITE, None, ()),
 }

@@ -179,10 +179,10 @@ def test_a_release_the_policy_does_not_allow_is_denied_with_the_reason():
                "max_price": "553.00"}
     assert eng.decide(request("travel_book_train", booking)).decision is Decision.ASK
     strict_user = user(vulnerable=True)
-    # the strict profile releases the passport only to flights
+    # trains may take a passport (the pack declares it), but the strict profile releases it only to flights
     passport = {**booking, "passenger_id_number": me["passport"]["number"]}
     verdict = eng.decide(request("travel_book_train", passport, who=strict_user))
-    assert verdict.decision is Decision.DENY and verdict.signals["rule"] == "data-undeclared"
+    assert verdict.decision is Decision.DENY and verdict.signals["rule"] == "data-not-allowed"
 
 
 def test_the_runtime_resolves_only_releasable_profile_references():
@@ -193,7 +193,7 @@ def test_the_runtime_resolves_only_releasable_profile_references():
     meta = tool_meta(_registry().get("shop_place_order"))
     assert eng.releasable_fields("shop_place_order", meta, user()) == {"name", "phone", "address", "payment_methods"}
     assert eng.releasable_fields("travel_book_flight", tool_meta(_registry().get("travel_book_flight")), user()) == \
-        {"name", "national_id", "phone", "payment_methods"}
+        {"name", "national_id", "passport", "phone", "payment_methods"}
     withheld = eng.decide(request("shop_place_order", order(shipping_name="$user.national_id")))
     assert withheld.decision is Decision.DENY and withheld.signals["rule"] == "data-withheld"
     assert "your national ID number, which your policy does not release" in withheld.reasons[0]

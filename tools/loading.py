@@ -43,8 +43,9 @@ def _node_at(node: yaml.Node | None, loc: tuple[Any, ...]) -> yaml.Node | None:
 def parse_yaml(text: str, source: str) -> tuple[Any, yaml.Node | None]:
     """Parse YAML (JSON is YAML) and keep the node tree for line numbers."""
     try:
+        # parse once: compose the node tree (for line numbers), then build the data from it
         node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        data = yaml.SafeLoader("").construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None

@@ -24,7 +24,7 @@ from tools.services import Services
 
 DOMAIN = "travel"
 DEFAULT_CUSTOMER = "li-ming"
-BOOKING_DATA = ["name", "national_id", "phone", "payment_methods"]
+BOOKING_DATA = ["name", "national_id", "passport", "phone", "payment_methods"]
 
 CityName = Annotated[str, Field(min_length=1, description="City in English, Chinese or as an airport/station "
                                                           "code, e.g. 'Shanghai', '上海' or 'SHA'")]
@@ -183,7 +183,7 @@ def tools(services: Services | None = None) -> list[BaseTool]:
                      "contact_phone": contact_phone, "payment_method": payment_method, "max_price": max_price,
                      "customer_id": customer_id})
 
-    @errand_tool(effect="read", domain=DOMAIN, summary="List travel bookings")
+    @errand_tool(effect="read", domain=DOMAIN, personal_data=["national_id"], summary="List travel bookings")
     def travel_list_bookings(customer_id: CustomerId | None = None,
                              passenger_id_number: IdNumber | None = None,
                              status: Literal["confirmed", "cancelled"] | None = None,
