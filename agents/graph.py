@@ -12,6 +12,7 @@ LangGraph graph from errand's nodes. The rules that keep a run safe live here:
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Literal, TypedDict
 
 from langchain_core.tools import BaseTool
@@ -23,6 +24,7 @@ from pydantic import ValidationError
 from agents.brains.base import Brain, Plan, PlanContext, Turn
 from agents.gate import DefaultGate, Gate, GateRequest, ReleasesData, RemembersApprovals
 from agents.models import (
+    DEFAULT_APPROVAL_TTL_SECONDS,
     Action,
     ActionStatus,
     AnswerResume,
@@ -37,6 +39,7 @@ from agents.models import (
     RunStatus,
     canonical_args_hash,
     resume_adapter,
+    utcnow,
 )
 from policies.audit import AuditLog
 from tools.calling import call_tool, validate_args
@@ -172,11 +175,22 @@ class ErrandNodes:
         return [Action.model_validate(a) for a in state.get("actions", [])]
 
     @staticmethod
-    def _dump(actions: list[Action]) -> list[dict[str, Any]]:
-        return [a.model_dump(mode="json") for a in actions]
+    def _split(state: RunState) -> tuple[list[dict[str, Any]], list[Action]]:
+        """Earlier steps' actions stay plain dicts (they never change again); only this step's
+        actions are parsed, so a step costs the same however long the run has been."""
+        step = state.get("step", 0)
+        raw = state.get("actions", [])
+        return ([a for a in raw if a["step"] != step],
+                [Action.model_validate(a) for a in raw if a["step"] == step])
 
-    def _current(self, state: RunState, actions: list[Action]) -> list[Action]:
-        return [a for a in actions if a.step == state.get("step", 0)]
+    @staticmethod
+    def _merge(earlier: list[dict[str, Any]], current: list[Action]) -> list[dict[str, Any]]:
+        return [*earlier, *(a.model_dump(mode="json") for a in current)]
+
+    @staticmethod
+    def _current_statuses(state: RunState) -> set[str]:
+        step = state.get("step", 0)
+        return {a["status"] for a in state.get("actions", []) if a["step"] == step}
 
     # -- nodes --------------------------------------------------------------------------
 
@@ -200,7 +214,8 @@ class ErrandNodes:
         """Pause for a missing detail; the answer is recorded as a turn the brain can read."""
         pending = state["pending_question"] or {}
         request = QuestionRequest(run_id=state["run_id"], question=pending.get("question", ""),
-                                  slot=pending.get("slot"), choices=pending.get("choices") or [])
+                                  slot=pending.get("slot"), choices=pending.get("choices") or [],
+                                  turn=len(state.get("turns", [])))
         _emit("question", state, question=request.question, slot=request.slot)
         value = interrupt(request.model_dump(mode="json"))
         answer = _parse_answer(value)
@@ -266,14 +281,13 @@ class ErrandNodes:
         if all(a.status is ActionStatus.SUPPRESSED for a in new):
             update["final"] = {"kind": "rejected",
                                "text": "The person rejected this action; I will not retry it unasked."}
-        update["actions"] = self._dump(actions + new)
+        update["actions"] = [*state.get("actions", []), *(a.model_dump(mode="json") for a in new)]
         return update
 
     def gate_actions(self, state: RunState) -> dict[str, Any]:
         """Decide allow / ask / deny for every proposed action of this step."""
-        actions = self._actions(state)
-        history = [a.model_dump(mode="json") for a in actions if a.step < state.get("step", 0)]
-        for action in self._current(state, actions):
+        history, current = self._split(state)
+        for action in current:
             if action.status is not ActionStatus.PROPOSED:
                 continue
             tool = self.tools.get(action.tool)
@@ -291,18 +305,24 @@ class ErrandNodes:
                 action.status = ActionStatus.ALLOWED
             elif verdict.decision is Decision.DENY:
                 action.status = ActionStatus.DENIED
-            elif action.approved_hash == action.args_hash:  # a person wrote these exact args (edit)
-                action.status = ActionStatus.APPROVED
             else:
                 action.status = ActionStatus.WAITING
+                ttl = verdict.expires_in_seconds or DEFAULT_APPROVAL_TTL_SECONDS
+                action.expires_at = (datetime.now(timezone.utc) + timedelta(seconds=ttl)).isoformat(
+                    timespec="milliseconds")
             _emit("gate_decided", state, action_id=action.id, decision=verdict.decision.value,
                   reasons=verdict.reasons)
-        return {"actions": self._dump(actions)}
+        return {"actions": self._merge(history, current)}
 
     def approve(self, state: RunState) -> dict[str, Any]:
-        """Pause until a person decides; decisions are keyed by action id and bound to args hashes."""
-        actions = self._actions(state)
-        waiting = [a for a in self._current(state, actions) if a.status is ActionStatus.WAITING]
+        """Pause until a person decides; decisions are keyed by action id and bound to args hashes.
+
+        A decision that arrives after the action's expiry counts as a rejection. An edit goes
+        back through the gate (with another tool it becomes a new action), so the person sees
+        the gate's new decision before anything runs.
+        """
+        earlier, current = self._split(state)
+        waiting = [a for a in current if a.status is ActionStatus.WAITING]
         if not waiting:
             return {}
         request = ApprovalRequest(run_id=state["run_id"], step=state.get("step", 0), actions=[
@@ -310,7 +330,7 @@ class ErrandNodes:
                           summary=(a.verdict.summary if a.verdict else None) or a.tool,
                           reasons=a.verdict.reasons if a.verdict else [],
                           risk=a.verdict.risk if a.verdict else "medium", rationale=a.rationale,
-                          signals=a.verdict.signals if a.verdict else {})
+                          signals=a.verdict.signals if a.verdict else {}, expires_at=a.expires_at)
             for a in waiting])
         _emit("approval_needed", state, actions=[p.action_id for p in request.actions])
         value = interrupt(request.model_dump(mode="json"))
@@ -321,23 +341,27 @@ class ErrandNodes:
         if not isinstance(resume, ApprovalResume):
             return {}
         by_id = {a.id: a for a in waiting}
+        now = utcnow()
         for action_id, decision in resume.decisions.items():
             action = by_id.get(action_id)
             if action is None or (decision.args_hash and decision.args_hash != action.args_hash):
                 continue  # unknown or stale: never applied to a different action or different args
             human = {**decision.model_dump(mode="json"), "reviewer": resume.reviewer}
-            if isinstance(decision, Reject):
+            if action.human:  # an earlier decision on this action (an edit): keep it on record
+                earlier_decision = {k: v for k, v in action.human.items() if k != "history"}
+                human["history"] = [*action.human.get("history", []), earlier_decision]
+            if action.expires_at and action.expires_at <= now:
+                action.status = ActionStatus.EXPIRED
+                human = {"type": "expired", "reason": f"approval expired at {action.expires_at}",
+                         "reviewer": resume.reviewer}
+            elif isinstance(decision, Reject):
                 action.status = ActionStatus.REJECTED
             elif isinstance(decision, Edit):
-                tool = self.tools.get(action.tool)
-                if tool is not None and validate_args(tool, decision.args):
+                replacement = self._edited(action, decision, human, n=len(current) + 1)
+                if replacement is None:
                     continue  # an invalid edit leaves the action waiting
-                human["previous_args"] = action.args
-                action.args = decision.args
-                action.args_hash = canonical_args_hash(action.tool, decision.args)
-                action.approved_hash = action.args_hash
-                action.provenance = {p: "human" for p, _ in _leaves(decision.args)}
-                action.status = ActionStatus.PROPOSED  # the gate sees the new args
+                if replacement is not action:
+                    current.append(replacement)
             else:
                 action.status = ActionStatus.APPROVED
                 action.approved_hash = action.args_hash
@@ -347,8 +371,32 @@ class ErrandNodes:
             self.audit.record_human(run_id=state["run_id"], action_id=action.id, tool=action.tool,
                                     args_hash=decision.args_hash or action.args_hash,
                                     user_id=state.get("user", {}).get("id"), decision=human)
-            _emit("human_decided", state, action_id=action.id, decision=decision.type)
-        return {"actions": self._dump(actions)}
+            _emit("human_decided", state, action_id=action.id, decision=human["type"])
+        return {"actions": self._merge(earlier, current)}
+
+    def _edited(self, action: Action, decision: Edit, human: dict[str, Any], n: int) -> Action | None:
+        """Apply an edit: the same action with new args, or — for another tool — a new action that
+        replaces it. Either way it is PROPOSED again, so the gate decides on what will really run."""
+        tool_name = decision.tool or action.tool
+        tool = self.tools.get(tool_name)
+        if tool is None or validate_args(tool, decision.args):
+            return None
+        human["previous_args"] = action.args
+        provenance = {p: "human" for p, _ in _leaves(decision.args)}
+        if tool_name == action.tool:
+            action.args = decision.args
+            action.args_hash = canonical_args_hash(action.tool, decision.args)
+            action.provenance = provenance
+            action.status = ActionStatus.PROPOSED
+            action.verdict = None
+            return action
+        meta = tool_meta(tool)
+        new = Action.propose(action.step, n, tool_name, decision.args, rationale=action.rationale,
+                             provenance=provenance, effect=meta.effect.value if meta else None,
+                             human={"type": "edit", "replaces": action.id, "reviewer": human.get("reviewer")})
+        action.status = ActionStatus.SUPERSEDED
+        human["replaced_by"] = new.id
+        return new
 
     def _remember(self, state: RunState, action: Action, days: int | None, reviewer: str | None) -> str | None:
         """Store "always allow this" through the gate, if it offered it; the stored rule's id or None."""
@@ -361,8 +409,8 @@ class ErrandNodes:
 
     def act(self, state: RunState) -> dict[str, Any]:
         """Execute what was allowed or approved — the only place tools run."""
-        actions = self._actions(state)
-        for action in self._current(state, actions):
+        earlier, current = self._split(state)
+        for action in current:
             if action.status not in (ActionStatus.ALLOWED, ActionStatus.APPROVED) or action.result:
                 continue
             # recompute from the args about to run: a stored hash is not evidence of what runs
@@ -384,7 +432,7 @@ class ErrandNodes:
             _emit("tool_result", state, action_id=action.id, tool=action.tool, ok=result.ok,
                   output=result.output if result.ok else None,
                   error=result.error.message if result.error else None)
-        return {"actions": self._dump(actions)}
+        return {"actions": self._merge(earlier, current)}
 
     def respond(self, state: RunState) -> dict[str, Any]:
         """Finish: the final answer with receipts of everything consequential that ran."""
@@ -394,8 +442,8 @@ class ErrandNodes:
         executed = [a for a in consequential if a.status is ActionStatus.EXECUTED]
         if final["kind"] == "fail":
             status = RunStatus.FAILED
-        elif not executed and any(a.status in (ActionStatus.REJECTED, ActionStatus.SUPPRESSED)
-                                  for a in consequential):
+        elif not executed and any(a.status in (ActionStatus.REJECTED, ActionStatus.SUPPRESSED,
+                                               ActionStatus.EXPIRED) for a in consequential):
             status = RunStatus.REJECTED
         else:
             status = RunStatus.DONE
@@ -424,14 +472,13 @@ class ErrandNodes:
         return "gate"
 
     def after_gate(self, state: RunState) -> Literal["approve", "act"]:
-        current = self._current(state, self._actions(state))
-        return "approve" if any(a.status is ActionStatus.WAITING for a in current) else "act"
+        return "approve" if ActionStatus.WAITING.value in self._current_statuses(state) else "act"
 
     def after_approve(self, state: RunState) -> Literal["approve", "gate", "act"]:
-        current = self._current(state, self._actions(state))
-        if any(a.status is ActionStatus.WAITING for a in current):
+        statuses = self._current_statuses(state)
+        if ActionStatus.WAITING.value in statuses:
             return "approve"
-        if any(a.status is ActionStatus.PROPOSED for a in current):
+        if ActionStatus.PROPOSED.value in statuses:
             return "gate"
         return "act"
 

@@ -23,6 +23,9 @@ def canonical_args_hash(tool: str, args: dict[str, Any]) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:32]
 
 
+DEFAULT_APPROVAL_TTL_SECONDS = 24 * 3600  # an approval nobody gives within a day counts as rejected
+
+
 def utcnow() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
@@ -59,6 +62,8 @@ class ActionStatus(str, Enum):
     EXECUTED = "executed"
     FAILED = "failed"
     SUPPRESSED = "suppressed"
+    SUPERSEDED = "superseded"  # replaced by an edit that named another tool
+    EXPIRED = "expired"  # the approval was not given in time: counts as rejected
 
 
 class Action(BaseModel):
@@ -79,6 +84,7 @@ class Action(BaseModel):
     original_args: dict[str, Any] | None = None
     result: dict[str, Any] | None = None
     provenance: dict[str, str] = Field(default_factory=dict)
+    expires_at: str | None = None
 
     @classmethod
     def propose(cls, step: int, n: int, tool: str, args: dict[str, Any], **kw: Any) -> "Action":
@@ -99,6 +105,7 @@ class PendingAction(BaseModel):
     risk: str
     rationale: str = ""
     signals: dict[str, Any] = Field(default_factory=dict)
+    expires_at: str | None = Field(default=None, description="After this (UTC ISO time) it counts as rejected")
 
 
 class ApprovalRequest(BaseModel):
@@ -114,6 +121,7 @@ class QuestionRequest(BaseModel):
     question: str
     slot: str | None = None
     choices: list[str] = Field(default_factory=list)
+    turn: int = Field(default=0, description="How many questions this run asked before this one")
 
 
 Pause = Annotated[Union[ApprovalRequest, QuestionRequest], Field(discriminator="kind")]
@@ -133,9 +141,13 @@ class Approve(BaseModel):
 
 
 class Edit(BaseModel):
+    """New args (and optionally another tool) for a pending action. The edited action goes
+    through the gate again and, where the gate asks, is shown to the person again."""
+
     type: Literal["edit"] = "edit"
     args: dict[str, Any]
     args_hash: str = Field(description="The args hash of the action as shown, before the edit")
+    tool: str | None = Field(default=None, description="Another tool: the edit becomes a new action")
 
 
 class Reject(BaseModel):

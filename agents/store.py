@@ -19,7 +19,7 @@ from typing import Any, Iterator
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from pydantic import BaseModel
 
-from agents.models import RunStatus, utcnow
+from agents.models import DEFAULT_APPROVAL_TTL_SECONDS, RunStatus, utcnow
 from tools.home import errand_home
 
 
@@ -234,9 +234,6 @@ class ClaimRefused(Exception):
     """A decision arrived for a run or item that is no longer waiting for it."""
 
 
-DEFAULT_APPROVAL_TTL_SECONDS = 24 * 3600
-
-
 def _default_expiry(now: str) -> str:
     moment = datetime.fromisoformat(now) + timedelta(seconds=DEFAULT_APPROVAL_TTL_SECONDS)
     return moment.isoformat(timespec="milliseconds")
@@ -250,7 +247,7 @@ def item_id_for(run_id: str, kind: str, key: str) -> str:
 def inbox_items(run_id: str, agent: str, waiting_for: dict[str, Any]) -> list[dict[str, Any]]:
     """The inbox items of one pause: one per pending action, or one for a question."""
     if waiting_for.get("kind") == "question":
-        key = f"q|{waiting_for.get('step', '')}|{waiting_for.get('question', '')}"
+        key = f"q|{waiting_for.get('turn', 0)}|{waiting_for.get('question', '')}"
         return [{"item_id": item_id_for(run_id, "question", key), "kind": "question", "payload": waiting_for}]
     items = []
     for action in waiting_for.get("actions", []):
@@ -263,7 +260,7 @@ def inbox_items(run_id: str, agent: str, waiting_for: dict[str, Any]) -> list[di
 def decided_items(run_id: str, pause: Any, value: Any) -> dict[str, str]:
     """Which inbox items a resume value decides, and how (approved, edited, rejected, answered)."""
     if getattr(value, "kind", None) == "answer":
-        key = f"q|{getattr(pause, 'step', '')}|{getattr(pause, 'question', '')}"
+        key = f"q|{getattr(pause, 'turn', 0)}|{getattr(pause, 'question', '')}"
         return {item_id_for(run_id, "question", key): "answered"}
     status = {"approve": "approved", "edit": "edited", "reject": "rejected"}
     by_id = {a.action_id: a for a in getattr(pause, "actions", [])}

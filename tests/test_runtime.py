@@ -88,10 +88,18 @@ def test_edit_executes_the_edited_args_and_never_the_original():
     result = agent.run("buy tea")
     pending = result.waiting_for.actions[0]
     edited = {**pending.args, "quantity": 1, "max_total": "88.00"}
-    done = agent.approve(result.run_id, edit=edited)
+    again = agent.approve(result.run_id, edit=edited)
+    # the edit went through the gate again: the person sees the new decision before anything runs
+    assert again.status is RunStatus.WAITING and LEDGER == []
+    (shown,) = again.waiting_for.actions
+    assert shown.action_id == pending.action_id and shown.args["quantity"] == 1
+    assert shown.args_hash != pending.args_hash and shown.summary == "Buy 1 x P7 for up to 88.00 CNY"
+    done = agent.approve(result.run_id)
     assert LEDGER == [{"product_id": "P7", "quantity": 1, "max_total": "88.00"}]
     action = done.actions[0]
-    assert action.human["type"] == "edit" and action.human["previous_args"]["quantity"] == 2
+    assert action.human["type"] == "approve"
+    (edit,) = action.human["history"]
+    assert edit["type"] == "edit" and edit["previous_args"]["quantity"] == 2
     assert action.status is ActionStatus.EXECUTED
 
 

@@ -59,8 +59,11 @@ def test_edit_in_the_terminal_runs_the_edited_args(stub, errand_home):
     edited = {"offer_id": "TR-D2895-2026-12-19", "seat_class": "first", "passenger_name": "李明 (Li Ming)",
               "passenger_id_number": "11010519900307451X", "contact_phone": "13800138000",
               "payment_method": "card-cmb", "max_price": "700"}
-    # clear the prefilled default, then type the edit
     child.sendline(json.dumps(edited, ensure_ascii=False))
+    # the edited action went through the gate again and is shown again with the new args
+    child.expect("TR-D2895-2026-12-19 \\(first class\\)")
+    child.expect(r"\[a\]pprove / \[e\]dit")
+    child.sendline("a")
     child.expect(pexpect.EOF)
     child.close()
     bookings = created_bookings(env)

@@ -248,7 +248,7 @@ def _outcome(action: Action) -> str:
     """What the model is told about one of its calls."""
     human = action.human or {}
     prefix = ""
-    if human.get("type") == "edit":
+    if any(h.get("type") == "edit" for h in [human, *human.get("history", [])]):
         prefix = f"The person edited the arguments to {json.dumps(action.args, ensure_ascii=False)}. "
     error = (action.result or {}).get("error") or {}
     if action.status is ActionStatus.EXECUTED:
