@@ -300,7 +300,10 @@ class ErrandNodes:
                                        tool=action.tool, args=action.args, args_hash=action.args_hash,
                                        user_id=state.get("user", {}).get("id"), meta=meta,
                                        verdict=verdict.model_dump(mode="json"))
-            action.verdict = verdict
+            # the full observation lives in the audit log; the run keeps it only where a person may
+            # still ask to remember the approval (it is what a remembered rule is built from)
+            offered = (verdict.signals.get("remember") or {}).get("offered")
+            action.verdict = verdict if offered else verdict.model_copy(update={"observed": {}})
             if verdict.decision is Decision.ALLOW:
                 action.status = ActionStatus.ALLOWED
             elif verdict.decision is Decision.DENY:

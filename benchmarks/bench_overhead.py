@@ -90,28 +90,35 @@ def main() -> None:
     model = ScriptedChatModel(script=scripted_replies(opts.steps))
     bare_saver = SqliteSaver(sqlite3.connect(home / "bare.sqlite", check_same_thread=False))
     bare = bare_graph(model, tool, bare_saver)
-    agent = Agent("bench", tools=[tool], brain=model, checkpointer=home / "errand.sqlite")
+    agent = Agent("bench", tools=[tool], brain=model, checkpointer=home / "errand.sqlite")  # default policy
+    from agents.gate import DefaultGate
+
+    plain_gate = Agent("bench", tools=[tool], brain=model, checkpointer=home / "errand-gate.sqlite",
+                       gate=DefaultGate())
 
     def run_bare(i: int) -> None:
         out = bare.invoke({"messages": [HumanMessage("go")]}, {"configurable": {"thread_id": f"b{i}"}},
                           durability="sync")
         assert len(out["messages"]) == 2 * opts.steps + 2
 
-    def run_errand(i: int) -> None:
-        result = agent.run("go")
+    def run_errand(which: Agent) -> None:
+        result = which.run("go")
         assert result.status.value == "done" and len(result.actions) == opts.steps
 
-    run_bare(-1), run_errand(-1)  # warm up imports and tables
-    bare_times, errand_times = [], []
-    for i in range(opts.runs):  # interleaved, so drift affects both sides alike
-        t = time.perf_counter(); run_bare(i); bare_times.append(time.perf_counter() - t)
-        t = time.perf_counter(); run_errand(i); errand_times.append(time.perf_counter() - t)
+    run_bare(-1), run_errand(agent), run_errand(plain_gate)  # warm up imports and tables
+    times: dict[str, list[float]] = {"bare": [], "gate": [], "policy": []}
+    for i in range(opts.runs):  # interleaved, so drift affects every side alike
+        t = time.perf_counter(); run_bare(i); times["bare"].append(time.perf_counter() - t)
+        t = time.perf_counter(); run_errand(plain_gate); times["gate"].append(time.perf_counter() - t)
+        t = time.perf_counter(); run_errand(agent); times["policy"].append(time.perf_counter() - t)
 
-    b, e = statistics.median(bare_times), statistics.median(errand_times)
+    b, g, p = (statistics.median(times[k]) for k in ("bare", "gate", "policy"))
     print(f"steps per run: {opts.steps}, runs per side: {opts.runs}, checkpointer: SQLite file, durability=sync")
-    print(f"bare LangGraph : {b * 1000:8.2f} ms/run  {b / opts.steps * 1000:7.2f} ms/step (median)")
-    print(f"errand         : {e * 1000:8.2f} ms/run  {e / opts.steps * 1000:7.2f} ms/step (median)")
-    print(f"ratio errand / bare: {e / b:.2f}x   (target <= 1.30x)")
+    print(f"bare LangGraph                  : {b * 1000:8.2f} ms/run  {b / opts.steps * 1000:6.2f} ms/step")
+    print(f"errand, baseline gate + audit   : {g * 1000:8.2f} ms/run  {g / opts.steps * 1000:6.2f} ms/step")
+    print(f"errand, default policy + audit  : {p * 1000:8.2f} ms/run  {p / opts.steps * 1000:6.2f} ms/step")
+    print(f"ratio errand (baseline gate) / bare: {g / b:.2f}x   (target <= 1.30x)")
+    print(f"ratio errand (default policy) / bare: {p / b:.2f}x")
 
 
 if __name__ == "__main__":

@@ -16,9 +16,19 @@ from typing import Iterator
 _home_override: contextvars.ContextVar[Path | None] = contextvars.ContextVar("errand_home", default=None)
 
 
+_resolved: dict[str, Path] = {}
+
+
 def errand_home() -> Path:
     """The state directory, created on first use. Tests point ``ERRAND_HOME`` at a temp dir."""
-    home = _home_override.get() or Path(os.environ.get("ERRAND_HOME") or "~/.errand").expanduser()
+    home = _home_override.get()
+    if home is None:
+        setting = os.environ.get("ERRAND_HOME") or "~/.errand"
+        home = _resolved.get(setting)
+        if home is None:  # on hot paths: resolve and create once per process, not at every call
+            home = _resolved[setting] = Path(setting).expanduser()
+            home.mkdir(parents=True, exist_ok=True)
+        return home
     home.mkdir(parents=True, exist_ok=True)
     return home
 

@@ -115,6 +115,7 @@ class LLMBrain:
         self.max_retries = max_retries
         self._bound_cache: dict[tuple[str, ...], Any] = {}
         self._prompt_cache: dict[str, str] = {}
+        self._outcome_cache: dict[tuple[str, str, str, str], str] = {}
 
     def _bound(self, tools: list[BaseTool]) -> Any:
         # binding builds the tool schemas; do it once per tool set, not at every step
@@ -168,9 +169,18 @@ class LLMBrain:
             if actions:
                 messages.append(AIMessage(content=actions[0].rationale, tool_calls=[
                     {"name": a.tool, "args": a.original_args or a.args, "id": _call_id(a)} for a in actions]))
-                messages += [ToolMessage(redact(_outcome(a), ctx.user), tool_call_id=_call_id(a))
-                             for a in actions]
+                messages += [ToolMessage(self._outcome_text(ctx, a), tool_call_id=_call_id(a)) for a in actions]
         return messages
+
+    def _outcome_text(self, ctx: PlanContext, action: Action) -> str:
+        # an action's outcome never changes once it is settled: render it once per run, not per step
+        key = (ctx.run_id, action.id, action.status.value, action.args_hash)
+        text = self._outcome_cache.get(key)
+        if text is None:
+            if len(self._outcome_cache) > 4096:
+                self._outcome_cache.clear()
+            text = self._outcome_cache[key] = redact(_outcome(action), ctx.user)
+        return text
 
     # -- planning -----------------------------------------------------------------------
 
