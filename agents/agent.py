@@ -249,10 +249,13 @@ class Agent:
                 raise RunError(f"action {action_id} changed since it was shown (args hash "
                                f"{decision.args_hash} ≠ {action.args_hash}); review it again")
             if isinstance(decision, Edit):
-                tool = next((t for t in self.tools if t.name == action.tool), None)
-                problems = validate_args(tool, decision.args) if tool else []
+                name = decision.tool or action.tool
+                tool = next((t for t in self.tools if t.name == name), None)
+                if tool is None:
+                    raise RunError(f"the edit names tool {name!r}, which this agent does not have")
+                problems = validate_args(tool, decision.args)
                 if problems:
-                    raise RunError(f"edited args for {action.tool} are invalid: " +
+                    raise RunError(f"edited args for {name} are invalid: " +
                                    "; ".join(f"{p.field}: {p.message}" for p in problems))
         if not value.decisions:
             raise RunError("no decisions given")

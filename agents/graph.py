@@ -250,7 +250,9 @@ class ErrandNodes:
         if plan.kind in ("final", "fail") or not plan.calls:
             update["final"] = {"kind": "fail" if plan.kind == "fail" else "final", "text": plan.text}
             return update
-        rejected = {a.args_hash for a in actions if a.status is ActionStatus.REJECTED}
+        # what the person turned down (or let expire, or replaced by an edit) is never proposed again
+        rejected = {a.args_hash for a in actions
+                    if a.status in (ActionStatus.REJECTED, ActionStatus.EXPIRED, ActionStatus.SUPERSEDED)}
         user = state.get("user", {})
         new: list[Action] = []
         for n, call in enumerate(plan.calls, start=1):

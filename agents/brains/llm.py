@@ -268,6 +268,11 @@ def _outcome(action: Action) -> str:
         reason = human.get("reason") or "no reason given"
         return (f"NOT EXECUTED: the person rejected this action (reason: {reason}). "
                 "Do not propose it again unless the person asks.")
+    if action.status is ActionStatus.EXPIRED:
+        return ("NOT EXECUTED: the person did not approve this in time; the approval expired. "
+                "Do not propose it again unless the person asks.")
+    if action.status is ActionStatus.SUPERSEDED:
+        return "NOT EXECUTED: the person replaced this action with another (see the next call)."
     if action.status is ActionStatus.DENIED:
         reasons = "; ".join(action.verdict.reasons) if action.verdict else ""
         return f"NOT EXECUTED: policy denied this action ({reasons})."

@@ -45,6 +45,8 @@ MESSAGES: dict[str, dict[str, str]] = {
                "zh": "我没有继续：策略不允许{what}（{reasons}）。"},
     "failed": {"en": "I could not finish: {what} failed: {error}",
                "zh": "没能办完：{what}失败了：{error}"},
+    "expired": {"en": "Your approval for {what} was not given in time, so it expired and nothing was done.",
+                "zh": "{what}的确认已过期，没有执行任何操作。"},
     "nothing_done": {"en": "Understood; I did not {title}. Nothing was changed.",
                      "zh": "好的，我没有{title}，什么都没有改动。"},
     "no_more": {"en": "I have no other option that fits what you asked; nothing more was done.",
@@ -420,6 +422,8 @@ class Engine:
         lang = self.s.lang
         last = attempts[-1] if attempts else None
         prefix: str | None = None
+        if last is not None and last.status is ActionStatus.EXPIRED:  # counts as a rejection: stop, say so
+            return None, Finish(message("expired", lang, what=_what(last.action)))
         if last is not None and last.status is ActionStatus.DENIED:
             reasons = "; ".join(last.action.verdict.reasons if last.action.verdict else []) or "no reason given"
             return None, Fail(message("denied", lang, what=_what(last.action), reasons=reasons))
@@ -437,7 +441,8 @@ class Engine:
                 return None, Fail(message("failed", lang, what=_what(last.action), error=error))
             prefix = "after_failure"
         blocked = {a.proposed for a in attempts
-                   if a.status in (ActionStatus.REJECTED, ActionStatus.SUPPRESSED, ActionStatus.DENIED)}
+                   if a.status in (ActionStatus.REJECTED, ActionStatus.SUPPRESSED, ActionStatus.DENIED,
+                                   ActionStatus.EXPIRED, ActionStatus.SUPERSEDED)}
         refused = {a.key for a in conflicts}
         candidates = selection.candidates if selection is not None else [None]
         for rank, candidate in enumerate(candidates, start=1):
