@@ -33,40 +33,61 @@ from agents.inbox import Inbox, InboxError, InboxItem
 from agents.render import signal_rows
 
 RISK = {"low": "green", "medium": "yellow", "high": "bold red"}
-KEYS_HELP = "↑↓ move · ⏎ details · a approve · e edit · r reject · n answer · A always allow · s skip · q quit"
+KEYS_HELP = ("↑↓ move · ⏎ details (d: all) · a approve · e edit · r reject · n answer · A always allow · "
+             "s skip · q quit")
 
 
 # -- what an item says ------------------------------------------------------------------
 
-def item_detail(item: InboxItem, inbox: Inbox) -> Group:
-    """Everything a person needs to decide: what, exact args, data shared, money, reasons, signals, steps."""
+def item_detail(item: InboxItem, inbox: Inbox, *, compact: bool = False) -> Group:
+    """Everything a person needs to decide: what, exact args, data shared, money, reasons, signals, steps.
+
+    ``compact`` keeps it on one small screen (80×24): the "why" texts and reasons are cut to one
+    line each and the run's steps are left out; [d] in the detail view shows everything.
+    """
     p = item.payload
     rows = Table.grid(padding=(0, 1))
-    rows.add_column(style="bold", no_wrap=True)
+    rows.add_column(style="bold", no_wrap=True, min_width=13)
     rows.add_column()
+
+    def line(text: str) -> Text:  # secondary text: one line each on a small screen
+        return Text(text, no_wrap=compact, overflow="ellipsis" if compact else "fold")
+
     if item.kind == "question":
         rows.add_row("question", p.get("question", ""))
         if p.get("choices"):
             rows.add_row("choices", ", ".join(p["choices"]))
     else:
         signals = p.get("signals") or {}
-        rows.add_row("what", p.get("summary") or p.get("tool", ""))
+        rows.add_row("what", Text(p.get("summary") or p.get("tool", ""), overflow="fold"))
         if p.get("rationale"):
-            rows.add_row("why", p["rationale"])
+            rows.add_row("why", line(p["rationale"]))
         rows.add_row("tool", f"{p.get('tool')}  (effect: {p.get('effect') or 'unknown'})")
-        rows.add_row("args", Text(json.dumps(p.get("args", {}), ensure_ascii=False, indent=1)))
+        rows.add_row("args", Text(json.dumps(p.get("args", {}), ensure_ascii=False), overflow="fold"))
         if signals.get("data_released"):
-            rows.add_row("shares", ", ".join(signals["data_released"]) + f" with the {p.get('tool', '')} service")
+            rows.add_row("shares", line(", ".join(signals["data_released"]) + f" with the {p.get('tool')} service"))
         for n, reason in enumerate(p.get("reasons") or []):
-            rows.add_row("asked because" if n == 0 else "", reason)
+            rows.add_row("asked because" if n == 0 else "", line(reason))
         for label, text in signal_rows(signals):
             rows.add_row(label, text)
-        rows.add_row("args hash", p.get("args_hash", ""))
+        if not compact:
+            rows.add_row("args hash", p.get("args_hash", ""))
         rows.add_row("expires", item.expires_at or "never")
     title = f"{item.item_id} · run {item.run_id[:10]} · {item.agent}"
     risk = p.get("risk", "medium") if item.kind == "approval" else "low"
-    return Group(Panel(rows, title=f"[{RISK.get(risk, '')}]{title} · risk {risk}[/]", title_align="left"),
-                 _steps(item, inbox))
+    panel = Panel(rows, title=f"[{RISK.get(risk, '')}]{title} · risk {risk}[/]", title_align="left")
+    return Group(panel) if compact else Group(panel, _steps(item, inbox))
+
+
+def fitted_detail(item: InboxItem, inbox: Inbox, console: Console, *, full: bool) -> Group:
+    """The detail view that fits the terminal (the compact one on small screens, unless ``full``)."""
+    view = item_detail(item, inbox)
+    if full:
+        return view
+    height = shutil.get_terminal_size((80, 24)).lines
+    if len(console.render_lines(view, console.options, pad=False)) <= height - 2:
+        return view
+    return item_detail(item, inbox, compact=True)
 
 
 def _steps(item: InboxItem, inbox: Inbox) -> Table:
@@ -79,7 +100,7 @@ def _steps(item: InboxItem, inbox: Inbox) -> Table:
         state = inbox._load(item.run_id).state(item.run_id)
     except Exception:  # noqa: BLE001 - the detail view still helps without the timeline
         return table
-    for action in state.get("actions", [])[-8:]:
+    for action in state.get("actions", [])[-4:]:
         result = action.get("result") or {}
         outcome = "ok" if result.get("ok") else (result.get("error") or {}).get("message", "") if result else ""
         table.add_row(f"{action['id']} {action['tool']}", f"{action['status']} {str(outcome)[:60]}")
@@ -137,10 +158,10 @@ class ReviewSession:
     def screen(self) -> Group:
         width, height = shutil.get_terminal_size((80, 24))
         table = Table(box=None, padding=(0, 1), expand=True, show_header=True, header_style="bold")
-        table.add_column("", width=1)
-        table.add_column("item", no_wrap=True, width=12)
-        table.add_column("risk", no_wrap=True, width=6)
-        table.add_column("what", no_wrap=True, overflow="ellipsis")
+        table.add_column("", width=1, min_width=1)
+        table.add_column("item", no_wrap=True, min_width=12)
+        table.add_column("risk", no_wrap=True, min_width=6)
+        table.add_column("what", no_wrap=True, overflow="ellipsis", ratio=1)
         room = max(height - 9, 3)
         start = max(0, min(self.selected - room // 2, len(self.items) - room))
         last_run = None
@@ -148,12 +169,14 @@ class ReviewSession:
             if item.run_id != last_run:
                 record = self.inbox.index.get(item.run_id)
                 request = record.request if record else ""
-                table.add_row("", Text(f"run {item.run_id[:8]} · {item.agent}", style="dim"), "",
-                              Text(request, style="dim"))
+                table.add_row("", Text(f"run {item.run_id[:8]}", style="dim"), Text(item.agent, style="dim"),
+                              Text(request, style="dim italic"))
                 last_run = item.run_id
             risk = item.payload.get("risk", "") if item.kind == "approval" else "ask"
             busy = "⏳ " if item.item_id in self.working else ""
-            table.add_row(">" if n == self.selected else "", item.item_id, Text(risk, style=RISK.get(risk, "")),
+            mark = Text("›", style="bold") if n == self.selected else Text("")
+            style = "reverse" if n == self.selected else ""
+            table.add_row(mark, Text(item.item_id, style=style), Text(risk, style=RISK.get(risk, "")),
                           busy + item.title)
         header = Text(f"errand review — {len(self.items)} pending", style="bold")
         if not self.items:
@@ -246,13 +269,14 @@ def _act(session: ReviewSession, item: InboxItem, key: str, line: Callable[[str,
 
 def fullscreen(session: ReviewSession) -> None:
     console = session.console
-    detail = False
+    detail: str | bool = False  # False: the list; "fit": detail fitted to the screen; "full": everything
     with cbreak(sys.stdin):
         while True:
             session.refresh()
             console.clear()
             item = session.current()
-            console.print(item_detail(item, session.inbox) if detail and item else session.screen())
+            console.print(fitted_detail(item, session.inbox, console, full=detail == "full")
+                          if detail and item else session.screen())
             if detail and item:
                 console.print(Text(KEYS_HELP, style="dim"))
             key = read_key(0.5 if session.working else 5.0)
@@ -265,7 +289,9 @@ def fullscreen(session: ReviewSession) -> None:
             elif key in ("up", "k"):
                 session.selected = max(session.selected - 1, 0)
             elif key in ("enter", " "):
-                detail = not detail
+                detail = False if detail else "fit"
+            elif key == "d" and detail:
+                detail = "full"
             elif key in ("esc",):
                 detail = False
             elif key == "s":

@@ -47,9 +47,13 @@ def test_review_in_a_pseudo_terminal_approve_edit_reject(errand_home):
                           timeout=60, dimensions=(24, 80))
     child.expect("3 pending")
     child.expect("Buy train ticket")  # the newest item is listed (and selected) first
-    child.send("\r")                  # open its detail view
-    child.expect("args hash")
+    child.send("\r")                  # open its detail view, fitted to 80×24
+    child.expect("what")
     child.expect("shares")
+    child.expect("expires")
+    child.send("d")                   # everything, including the args hash and the run so far
+    child.expect("args hash")
+    child.expect("the run so far")
     child.send("a")                   # approve the train
     wait_for(lambda: len(created("travel", "bookings")) == 1)
     child.expect("2 pending")
