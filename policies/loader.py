@@ -29,7 +29,7 @@ from policies.conditions import Condition, ConditionError, compile_when, conjunc
 from policies.explain import template_problems
 from policies.model import SEVERITY, Cap, CompiledCap, CompiledRule, Example, Policy, PolicyFile, Rule, Settings
 from policies.rules import get_rule
-from tools.loading import InputError, parse_yaml, validation_problems
+from tools.loading import InputError, line_of, read_yaml, validation_problems
 
 SHIPPED_DIR = Path(__file__).resolve().parent
 SHIPPED = ("default", "strict", "autonomous")
@@ -50,29 +50,11 @@ def resolve_source(source: str | Path, relative_to: Path | None = None) -> Path:
 
 def _line(node: yaml.Node | None, path: tuple[Any, ...]) -> int | None:
     """The line of the deepest YAML node along ``path`` (1-based)."""
-    for part in path:
-        if isinstance(node, yaml.MappingNode):
-            nxt = next((v for k, v in node.value if k.value == str(part)), None)
-            if nxt is None:
-                break
-            node = nxt
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            node = node.value[part]
-        else:
-            break
-    return node.start_mark.line + 1 if node is not None else None
+    return line_of(node, path)
 
 
 def _read(path: Path) -> tuple[Any, yaml.Node | None]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(str(path), [(None, "file not found")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(str(path), [(None, f"cannot read file: {exc}")]) from None
-    data, node = parse_yaml(text, str(path))
-    if data is None:
-        raise InputError(str(path), [(None, "file is empty")])
+    data, node = read_yaml(path)
     if not isinstance(data, dict):
         raise InputError(str(path), [(1, "a policy file is a mapping with at least a 'policy' name")])
     return data, node

@@ -25,7 +25,7 @@ class InputError(ValueError):
         super().__init__("\n".join(lines))
 
 
-def _node_at(node: yaml.Node | None, loc: tuple[Any, ...]) -> yaml.Node | None:
+def node_at(node: yaml.Node | None, loc: tuple[Any, ...]) -> yaml.Node | None:
     """Walk a composed YAML node tree along a pydantic error location; stop at the deepest match."""
     for part in loc:
         if isinstance(node, yaml.MappingNode):
@@ -59,23 +59,41 @@ def validation_problems(exc: ValidationError, node: yaml.Node | None,
     problems = []
     for err in exc.errors():
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-        where = _node_at(node, loc) if node is not None else None
+        where = node_at(node, loc) if node is not None else None
         line = where.start_mark.line + 1 if where is not None else None
         path = ".".join(str(p) for p in prefix + loc) or "(top level)"
         problems.append((line, f"{path}: {err['msg']}"))
     return problems
 
 
-def load_model(path: str | Path, model: type[M]) -> M:
-    """Read a YAML or JSON file into ``model``; raise :class:`InputError` naming file and line."""
+def line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
+    """The 1-based line of the deepest YAML node along ``loc``."""
+    where = node_at(node, loc)
+    return where.start_mark.line + 1 if where is not None else None
+
+
+def read_text(path: str | Path) -> str:
+    """A file's text, or an :class:`InputError` saying why it cannot be read."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError(str(path), [(None, "file not found")]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(str(path), [(None, f"cannot read file: {exc}")]) from None
-    return parse_model(text, model, source=str(path))
+
+
+def read_yaml(path: str | Path) -> tuple[Any, yaml.Node | None]:
+    """Parse a YAML/JSON file (data and node tree); an empty file is an error."""
+    data, node = parse_yaml(read_text(path), str(path))
+    if data is None:
+        raise InputError(str(path), [(None, "file is empty")])
+    return data, node
+
+
+def load_model(path: str | Path, model: type[M]) -> M:
+    """Read a YAML or JSON file into ``model``; raise :class:`InputError` naming file and line."""
+    return parse_model(read_text(path), model, source=str(path))
 
 
 def parse_model(text: str, model: type[M], *, source: str = "<input>") -> M:
