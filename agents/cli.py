@@ -22,10 +22,12 @@ app.add_typer(sandbox_app, name="sandbox")
 
 
 def _mount_subcommands() -> None:
+    from evals.cli import app as eval_app
     from policies.cli import audit_app, policy_app
 
     app.add_typer(policy_app, name="policy")
     app.add_typer(audit_app, name="audit")
+    app.add_typer(eval_app, name="eval")
 
 console = Console()
 err_console = Console(stderr=True)

@@ -1,0 +1,100 @@
+"""Eval throughput: the same trials one at a time and 32 at a time, as a ratio in one run.
+
+Each trial is a real shop errand through the whole runtime (its own ERRAND_HOME and
+sandbox world, the policy gate, the attentive approver, grading) driven by a scripted chat
+model that sleeps ``--latency`` seconds per call, like a remote model would. Model calls
+are I/O, so concurrent trials overlap them; what cannot overlap is the Python work of each
+trial (about tens of milliseconds, bound by one core under the GIL), which sets the
+ceiling: speed-up ≤ (latency + work) / work. Printed: both wall times, the speed-up, the
+per-trial work, that ceiling, and the share of it reached.
+
+    python benchmarks/bench_evals.py [--trials 100] [--concurrency 32] [--latency 0.2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from langchain_core.messages import BaseMessage
+from langchain_core.outputs import ChatResult
+
+from agents.brains.scripted import ScriptedChatModel
+from evals.harness import Harness
+from evals.model import Suite, Task
+from evals.runner import EvalConfig, run_eval
+
+ORDER = {"customer_id": "li-ming", "product_id": "P0013", "merchant_id": "M006", "quantity": 1,
+         "payment_method": "alipay-main", "shipping_name": "$user.name", "shipping_phone": "$user.phone",
+         "shipping_address": "$user.address", "max_total": "199"}
+SCRIPT = [{"tool_calls": [{"name": "shop_search_products", "args": {"query": "Redmi Buds 6"}}]},
+          {"tool_calls": [{"name": "shop_check_merchant_risk", "args": {"merchant_id": "M006"}}]},
+          {"tool_calls": [{"name": "shop_place_order", "args": ORDER}]},
+          "Ordered Redmi Buds 6 from Xiaomi Home."]
+
+
+class SlowScriptedModel(ScriptedChatModel):
+    """The scripted model with a remote model's latency (sleeping releases the GIL, as I/O does)."""
+
+    latency: float = 0.2
+
+    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None,
+                  **kwargs: Any) -> ChatResult:
+        time.sleep(self.latency)
+        return super()._generate(messages, stop, run_manager, **kwargs)
+
+
+def suite() -> Suite:
+    task = Task.model_validate({
+        "id": "buy-earbuds", "agent": "shop", "request": "Buy me Redmi Buds 6 from a trustworthy shop",
+        "approver": "attentive", "intent": [{"tool": "shop_place_order", "args": {"product_id": "P0013"}}],
+        "expect": {"records": [{"table": "shop.orders", "where": {"product_id": "P0013", "merchant_id": "M006"}}],
+                   "asked_human": ["shop_place_order"]}})
+    return Suite(suite="bench", tasks=[task])
+
+
+def timed(trials: int, concurrency: int, latency: float, out: Path) -> tuple[float, float]:
+    harness = Harness(brain=lambda name, task: SlowScriptedModel(script=SCRIPT, latency=latency), label="slow-scripted")
+    config = EvalConfig(k=trials, concurrency=concurrency, out_dir=out, log=out / f"c{concurrency}.jsonl")
+    began = time.perf_counter()
+    run = run_eval([suite()], harness, config)
+    seconds = time.perf_counter() - began
+    passed = sum(r.passed for r in run.records)
+    if passed != trials:
+        raise SystemExit(f"only {passed}/{trials} trials passed; the benchmark measures working trials")
+    return seconds, sum(r.wall_seconds for r in run.records) / trials
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--trials", type=int, default=100)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--latency", type=float, default=0.2, help="Seconds per model call")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="errand-bench-evals-") as scratch:
+        os.environ["ERRAND_HOME"] = str(Path(scratch) / "home")
+        out = Path(scratch) / "out"
+        calls = sum(1 for _ in SCRIPT)
+        timed(2, 1, 0.0, out / "warmup")
+        work, _ = timed(args.trials, 1, 0.0, out / "work")
+        one, _ = timed(args.trials, 1, args.latency, out / "serial")
+        many, _ = timed(args.trials, args.concurrency, args.latency, out / "concurrent")
+    per_trial_work = work / args.trials
+    latency = calls * args.latency
+    ceiling = (latency + per_trial_work) / per_trial_work
+    print(f"{args.trials} trials, {calls} model calls each at {args.latency * 1000:.0f} ms "
+          f"({latency:.2f} s of model latency per trial), {os.cpu_count()} CPU(s)")
+    print(f"  concurrency 1:  {one:7.2f} s  ({one / args.trials * 1000:.0f} ms per trial)")
+    print(f"  concurrency {args.concurrency}: {many:7.2f} s  ({many / args.trials * 1000:.0f} ms per trial)")
+    print(f"  speed-up: {one / many:.1f}x  (ideal {min(args.concurrency, args.trials)}x)")
+    print(f"  per-trial Python work without latency: {per_trial_work * 1000:.0f} ms -> GIL ceiling "
+          f"{ceiling:.1f}x; reached {one / many / min(ceiling, args.concurrency):.0%} of "
+          f"min(ceiling, concurrency)")
+
+
+if __name__ == "__main__":
+    main()

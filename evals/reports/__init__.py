@@ -1,0 +1,1 @@
+"""Reports of an eval run: terminal table, JSON summary, self-contained HTML, JUnit XML."""
