@@ -21,6 +21,7 @@ from typing import Any, Iterator
 import httpx
 
 from evals.model import DOMAINS, Overlay, fingerprint
+from policies.audit import AuditLog
 from tools.home import errand_home, use_home
 from tools.http import ServiceClient
 from tools.sandbox import SandboxService, open_service, sandbox_state, service_class
@@ -132,6 +133,7 @@ def scratch_dir(base: Path | None, prefix: str, keep: bool = False) -> Iterator[
     try:
         yield path
     finally:
+        AuditLog.release_under(path)
         if not keep:
             shutil.rmtree(path, ignore_errors=True)
 

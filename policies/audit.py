@@ -155,6 +155,20 @@ class AuditLog:
                 AuditLog._connections[key] = (conn, threading.Lock())
             return AuditLog._connections[key]
 
+    @classmethod
+    def release_under(cls, directory: str | Path) -> int:
+        """Close the cached connections of every log under ``directory`` (e.g. a finished eval
+        trial's home), so long runs do not keep one open file per home; returns how many."""
+        root = str(Path(directory).resolve())
+        closed = 0
+        with cls._registry_lock:
+            for key in [k for k in cls._connections if str(Path(k).resolve()).startswith(root)]:
+                conn, lock = cls._connections.pop(key)
+                with lock:
+                    conn.close()
+                closed += 1
+        return closed
+
     # -- writing ------------------------------------------------------------------------
 
     def append(self, kind: str, key: str, *, data: dict[str, Any], run_id: str | None = None,
