@@ -1,4 +1,5 @@
-"""The built-in agents (gov, shop, travel) and how the CLI finds an agent by name.
+"""The built-in agents (gov, shop, travel, errand, and the concierge over them) and how the
+CLI finds an agent by name.
 
 Agents are found by name so that a run started in one process can be resumed in
 another: the run index stores the name and brain spec, and this module rebuilds the
@@ -13,7 +14,7 @@ from typing import Any, Callable
 
 from agents.agent import Agent
 from agents.gate import Gate
-from tools.registry import default_registry
+from tools.registry import ToolRegistry, default_registry
 from tools.services import Services
 
 INSTRUCTIONS = {
@@ -32,9 +33,11 @@ INSTRUCTIONS = {
 
 
 def builtin_agent(name: str, *, brain: Any = None, gate: Gate | None = None, services: Services | None = None,
-                  spec: dict[str, Any] | None = None, **kwargs: Any) -> Agent:
-    """A built-in agent over its domain's tool pack (or all packs for ``errand``)."""
-    registry = default_registry(services=services or Services.from_env())
+                  spec: dict[str, Any] | None = None, registry: ToolRegistry | None = None,
+                  **kwargs: Any) -> Agent:
+    """A built-in agent over its domain's tool pack (or all packs for ``errand``). ``registry``
+    shares tools already built (the concierge builds one for all its domain agents)."""
+    registry = registry or default_registry(services=services or Services.from_env())
     tools = list(registry) if name == "errand" else registry.by_domain(name)
     if not tools:
         raise KeyError(name)
@@ -42,14 +45,21 @@ def builtin_agent(name: str, *, brain: Any = None, gate: Gate | None = None, ser
                  spec=spec, **kwargs)
 
 
+CONCIERGE = "concierge"  # the life-event agent over the others (agents.concierge)
+
+
 def agent_names() -> list[str]:
-    return sorted({*INSTRUCTIONS, *(ep.name for ep in entry_points(group="errand.agents"))})
+    return sorted({*INSTRUCTIONS, CONCIERGE, *(ep.name for ep in entry_points(group="errand.agents"))})
 
 
 def load_agent(name: str, *, model: str | None = None, base_url: str | None = None,
                gate: Gate | None = None, policy: str | None = None) -> Agent:
     """Build the agent called ``name`` with the brain given by ``model`` (None: offline) and the
     policy ``policy`` (a shipped name or a YAML path; None: the default policy)."""
+    if name == CONCIERGE:  # not an Agent over tools: it runs the other agents (same public methods)
+        from agents.concierge import ConciergeAgent
+
+        return ConciergeAgent(model=model, base_url=base_url, gate=gate, policy=policy)  # type: ignore[return-value]
     spec = {"model": model, "base_url": base_url, "policy": policy}
     brain: Any = None
     if model:

@@ -22,12 +22,18 @@ app.add_typer(sandbox_app, name="sandbox")
 
 
 def _mount_subcommands() -> None:
+    from agents.proactive_cli import dismiss_cmd, event_app, memory_app, triggers_app, watch_cmd
     from evals.cli import app as eval_app
     from policies.cli import audit_app, policy_app
 
     app.add_typer(policy_app, name="policy")
     app.add_typer(audit_app, name="audit")
     app.add_typer(eval_app, name="eval")
+    app.command("watch")(watch_cmd)
+    app.command("dismiss")(dismiss_cmd)
+    app.add_typer(memory_app, name="memory")
+    app.add_typer(triggers_app, name="triggers")
+    sandbox_app.add_typer(event_app, name="event")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -121,7 +127,10 @@ def _decide_interactively(agent: Any, result: Any) -> Any:
 
 
 def _finish(agent: Any, result: Any, as_json: bool, interactive: bool) -> None:
+    from agents.memory import learn
     from agents.render import print_result
+
+    learn()  # preferences learned from this person's decisions (inspect: errand memory list)
 
     if interactive and result.waiting_for is not None and not as_json:
         result = _decide_interactively(agent, result)
@@ -144,7 +153,8 @@ def _guard(call: Any) -> Any:
 
 @app.command("run")
 def run_cmd(text: str = typer.Argument(..., help="What you want done, in your own words."),
-            agent_name: str = typer.Option("errand", "--agent", help="Agent name (gov, shop, travel, errand)."),
+            agent_name: Optional[str] = typer.Option(None, "--agent", help="Agent name (gov, shop, travel, errand, "
+                                             "concierge); default: the concierge for a life event, else errand."),
             model: Optional[str] = typer.Option(None, "--model",
                                                 help="Chat model spec, e.g. openai:gpt-4.1-mini; default offline."),
             base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible server URL."),
@@ -157,8 +167,14 @@ def run_cmd(text: str = typer.Argument(..., help="What you want done, in your ow
     from tools.profile import UserProfile
 
     profile = _guard(lambda: load_model(user, UserProfile)) if user else None
+    if agent_name is None:
+        from agents.concierge import routes_to_concierge
+
+        agent_name = "concierge" if routes_to_concierge(text) else "errand"
     agent = _load_agent(agent_name, model, base_url, policy)
     interactive = _interactive() and not detach
+    if agent_name == "concierge":
+        _run_plan(agent, agent.run(text, user=profile), as_json, interactive)
     if as_json or not interactive:
         result = agent.run(text, user=profile)
     else:
@@ -176,11 +192,44 @@ def run_cmd(text: str = typer.Argument(..., help="What you want done, in your ow
     _finish(agent, result, as_json, interactive)
 
 
+def _run_plan(agent: Any, result: Any, as_json: bool, interactive: bool) -> None:
+    """Show a concierge plan whole; in a terminal, open the inbox on its items; exit by its status."""
+    from agents.render import plan_view
+
+    if interactive and result.status.value == "waiting" and not as_json:
+        console.print(plan_view(agent.view(result.run_id).model_dump(mode="json")))
+        from agents.review import review
+
+        review(console=console)
+        result = agent.result(result.run_id)
+    state = agent.state(result.run_id)
+    if as_json:
+        emit_json({**result.model_dump(mode="json"), "plan": state.get("plan_view")})
+    elif state.get("plan_view"):
+        console.print(plan_view(state["plan_view"]))
+    else:
+        from agents.render import print_result
+
+        print_result(console, result, {})
+    raise typer.Exit(_exit_code(result))
+
+
 def _decide(ident: str, decision: str, as_json: bool, **kwargs: Any) -> None:
     """Apply a decision to an inbox item id or a run id (all its pending items)."""
     from agents.agent import RunError
     from agents.inbox import Inbox, InboxError
+    from agents.store import RunIndex
 
+    record = RunIndex().get(ident)
+    if record is not None and record.agent == "concierge" and not record.spec.get("parent"):
+        # a whole plan: approve or reject everything it waits on (or answer its question)
+        agent = _load_agent("concierge", record.spec.get("model"), record.spec.get("base_url"),
+                            record.spec.get("policy"))
+        actions = {"approve": lambda: agent.approve(record.run_id), "answer": lambda: agent.answer(
+            record.run_id, kwargs["text"]), "reject": lambda: agent.reject(record.run_id, kwargs.get("reason", ""))}
+        if decision not in actions:
+            fail("edit one item of a plan by its inbox item id (see `errand review --list`)")
+        _run_plan(agent, _guard(actions[decision]), as_json, False)
     inbox = Inbox()
     try:
         run_id, _ = inbox.resolve(ident)
@@ -297,6 +346,10 @@ def runs_show(run_id: str = typer.Argument(...), as_json: bool = typer.Option(Fa
     state = agent.state(run_id)
     if as_json:
         emit_json(state)
+    elif state.get("plan_view"):
+        from agents.render import plan_view
+
+        console.print(plan_view(state["plan_view"]))
     else:
         console.print(timeline(state))
 

@@ -154,6 +154,9 @@ class Reject(BaseModel):
     type: Literal["reject"] = "reject"
     reason: str = ""
     args_hash: str | None = None
+    dismiss: bool = Field(default=False, description=(
+        "Dismiss the whole proposal, not just this action: the brain proposes nothing else in this run, and "
+        "the trigger that proposed it never proposes it again for the same event (see agents.triggers)"))
 
 
 ActionDecision = Annotated[Union[Approve, Edit, Reject], Field(discriminator="type")]

@@ -144,3 +144,26 @@ def timeline(state: dict[str, Any]) -> Table:
     if final.get("status"):
         table.add_row("", final["status"], final.get("text", ""))
     return table
+
+
+ITEM_STYLE = {"done": "green", "waiting": "yellow", "running": "cyan", "rejected": "yellow", "declined": "dim",
+              "skipped": "dim", "failed": "red", "no_effect": "dim", "not_started": "dim"}
+
+
+def plan_view(view: dict[str, Any]) -> Group:
+    """A concierge plan as a whole: every sub-errand, where it stands, and the report."""
+    table = Table(title=f"{view.get('title', 'plan')} · run {view.get('run_id', '')[:10]} · {view.get('status')}",
+                  title_justify="left")
+    for column in ("item", "agent", "status", "run", "what"):
+        table.add_column(column, overflow="fold")
+    for item in view.get("items", []):
+        status = item.get("status", "")
+        what = item.get("text") or item.get("task", "")
+        if item.get("waiting_for") and item["waiting_for"].get("kind") == "approval":
+            what = "; ".join(a.get("summary", "") for a in item["waiting_for"].get("actions", []))
+        table.add_row(item.get("title", item.get("key", "")), item.get("agent", ""),
+                      Text(status, style=ITEM_STYLE.get(status, "")), item.get("run_id", "")[:10], what[:160])
+    parts: list[Any] = [table]
+    if view.get("report"):
+        parts.append(Panel(view["report"], title="report", title_align="left"))
+    return Group(*parts)

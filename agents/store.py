@@ -61,10 +61,15 @@ class RunRecord(BaseModel):
     summary: str = ""
     created_at: str
     updated_at: str
+    parent_id: str | None = None  # the run this one is part of (a concierge plan's sub-errand), if any
 
 
 class RunIndex:
-    """One row per run: id, agent, request, status, what it waits for, times, how to rebuild it."""
+    """One row per run: id, agent, request, status, what it waits for, times, how to rebuild it.
+
+    A run may be part of another (a sub-errand of a concierge plan): its spec names the
+    parent under ``"parent"``, and :meth:`children` lists a parent's runs.
+    """
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or errand_home() / "runs.sqlite"
@@ -87,6 +92,9 @@ class RunIndex:
                 CREATE INDEX IF NOT EXISTS inbox_status ON inbox(status, created_at);
                 CREATE INDEX IF NOT EXISTS inbox_run ON inbox(run_id, status);
             """)
+            if "parent_id" not in {row["name"] for row in conn.execute("PRAGMA table_info(runs)")}:
+                conn.execute("ALTER TABLE runs ADD COLUMN parent_id TEXT")  # indexes written before links existed
+            conn.execute("CREATE INDEX IF NOT EXISTS runs_parent ON runs(parent_id)")
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
@@ -104,10 +112,14 @@ class RunIndex:
         self._conn.close()
 
     def create(self, run_id: str, agent: str, request: str, spec: dict[str, Any]) -> None:
+        """Add a run; an id that exists already raises ``sqlite3.IntegrityError`` (so creating is
+        also how one of several processes claims a derived run id). ``spec["parent"]`` links it."""
         now = utcnow()
         with self._locked() as conn:
-            conn.execute("INSERT INTO runs VALUES (?, ?, ?, ?, NULL, ?, '', ?, ?, " + _NEXT_TOUCH + ")",
-                         (run_id, agent, request, RunStatus.RUNNING.value, json.dumps(spec), now, now))
+            conn.execute("INSERT INTO runs (run_id, agent, request, status, waiting_for, spec, summary, created_at,"
+                         " updated_at, touched, parent_id) VALUES (?, ?, ?, ?, NULL, ?, '', ?, ?, " + _NEXT_TOUCH
+                         + ", ?)", (run_id, agent, request, RunStatus.RUNNING.value, json.dumps(spec), now, now,
+                                    spec.get("parent")))
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -121,10 +133,19 @@ class RunIndex:
                 raise
 
     def update(self, run_id: str, status: RunStatus, waiting_for: dict[str, Any] | None = None,
-               summary: str = "", outcome: str | None = None) -> None:
-        """Record where a run stands; a pause puts its items in the inbox, anything else closes them."""
+               summary: str = "", outcome: str | None = None, *, unless_settled: bool = False) -> bool:
+        """Record where a run stands; a pause puts its items in the inbox, anything else closes them.
+
+        ``unless_settled`` leaves a run that is already done, failed or rejected as it is (and
+        returns False): a status derived from several runs (a concierge plan's, from its
+        sub-errands) is written by whichever process saw them last, and a late writer that saw
+        an earlier moment must not reopen a settled plan."""
         now = utcnow()
         with self._transaction() as conn:
+            if unless_settled:
+                row = conn.execute("SELECT status FROM runs WHERE run_id=?", (run_id,)).fetchone()
+                if row is not None and row["status"] in _SETTLED:
+                    return False
             conn.execute("UPDATE runs SET status=?, waiting_for=?, summary=?, updated_at=?, touched=" + _NEXT_TOUCH
                          + " WHERE run_id=?",
                          (status.value, json.dumps(waiting_for, ensure_ascii=False) if waiting_for else None,
@@ -150,6 +171,7 @@ class RunIndex:
                 conn.execute("UPDATE inbox SET outcome=? WHERE run_id=? AND status NOT IN ('pending') "
                              "AND decided_at IS NOT NULL AND outcome IS NULL",
                              (outcome or status.value, run_id))
+        return True
 
     def claim(self, run_id: str, decided: dict[str, str] | None = None, *, by: str | None = None,
               decision: dict[str, Any] | None = None, now: str | None = None) -> None:
@@ -216,6 +238,12 @@ class RunIndex:
                 row = rows[0] if len(rows) == 1 else None
         return _record(row) if row else None
 
+    def children(self, parent_id: str) -> list[RunRecord]:
+        """The runs that are part of ``parent_id`` (a concierge plan's sub-errands), oldest first."""
+        with self._locked() as conn:
+            return [_record(r) for r in conn.execute("SELECT * FROM runs WHERE parent_id=? ORDER BY created_at, "
+                                                     "run_id", (parent_id,))]
+
     def list(self, *, status: RunStatus | None = None, limit: int | None = None) -> list[RunRecord]:
         sql = "SELECT * FROM runs"
         params: list[Any] = []
@@ -228,6 +256,9 @@ class RunIndex:
             params.append(limit)
         with self._locked() as conn:
             return [_record(r) for r in conn.execute(sql, params)]
+
+
+_SETTLED = frozenset({RunStatus.DONE.value, RunStatus.FAILED.value, RunStatus.REJECTED.value})
 
 
 class ClaimRefused(Exception):
@@ -265,7 +296,8 @@ def decided_items(run_id: str, pause: Any, value: Any) -> dict[str, str]:
     status = {"approve": "approved", "edit": "edited", "reject": "rejected"}
     by_id = {a.action_id: a for a in getattr(pause, "actions", [])}
     return {item_id_for(run_id, "approval", f"{action_id}|{by_id[action_id].args_hash}"):
-            "expired" if getattr(decision, "reason", "") == EXPIRED_REASON else status[decision.type]
+            "expired" if getattr(decision, "reason", "") == EXPIRED_REASON else
+            "dismissed" if getattr(decision, "dismiss", False) else status[decision.type]
             for action_id, decision in value.decisions.items() if action_id in by_id}
 
 
@@ -284,4 +316,4 @@ def _record(row: sqlite3.Row) -> RunRecord:
                      status=RunStatus(row["status"]),
                      waiting_for=json.loads(row["waiting_for"]) if row["waiting_for"] else None,
                      spec=json.loads(row["spec"]), summary=row["summary"],
-                     created_at=row["created_at"], updated_at=row["updated_at"])
+                     created_at=row["created_at"], updated_at=row["updated_at"], parent_id=row["parent_id"])

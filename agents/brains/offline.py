@@ -16,7 +16,19 @@ plans exactly as it would have in the first:
 
 The request's language wins over the profile's preferred language. The date "today"
 is fixed for the whole run on its first step (``ctx.today``, else the sandbox clock
-``ERRAND_SANDBOX_NOW``, else the date in China) and kept in the run's notes.
+``ERRAND_SANDBOX_NOW``, else the date in China) and kept in the run's notes; so is the
+person's memory (:mod:`agents.memory` — departures they avoid, merchants they prefer or
+refuse), which playbooks read as ``memory.*``: a resumed run plans with the memory it started
+with, whatever was learned since.
+
+A run may come **prepared**: its notes hold ``prepared: {intent, slots}`` (see
+:class:`PreparedErrand`), set by whoever started it already knowing the errand — a trigger's
+proposal (:mod:`agents.triggers`). The request text is then only read for its language and
+shown to the person; the intent and slots are taken as given. Intents that only ever come
+prepared (rebooking a disrupted departure) have their playbooks in ``agents/triggers/playbooks``.
+
+A rejection that **dismisses** a proposal (``Reject(dismiss=True)``) ends the run: nothing else
+is proposed in it.
 """
 
 from __future__ import annotations
@@ -26,12 +38,14 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, Callable, Protocol
 
 from langchain_core.tools import BaseTool
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from agents.brains.base import Plan, PlanContext, ProposedCall
+from agents.memory.model import empty_view
 from agents.models import ActionStatus
 from agents.playbooks import (
     Ask,
@@ -54,6 +68,8 @@ from agents.understanding.model import INTENTS, Understanding, intent_domain
 from tools.model import Effect, tool_meta
 
 NOTES_KEY = "offline"
+PREPARED_NOTE = "prepared"
+PREPARED_PLAYBOOKS = Path(__file__).resolve().parents[1] / "triggers" / "playbooks"
 INTENT_SLOT = "intent"
 MIN_CONFIDENCE = 0.5
 MAX_UNCLEAR_ANSWERS = 2
@@ -88,6 +104,8 @@ TEXT: dict[str, dict[str, str]] = {
     "comma": {"en": ", ", "zh": "，还是"},
     "stopped": {"en": "Stopped: {status}.", "zh": "已停止：{status}。"},
     "receipts": {"en": "Done so far:", "zh": "已完成："},
+    "dismissed": {"en": "Dismissed: I will not do this, and I will not propose it again for the same reason.",
+                  "zh": "已忽略：这件事我不会办，也不会因为同一件事再次提议。"},
 }
 
 
@@ -109,6 +127,23 @@ class _Memory(BaseModel):
 
     today: str
     options: dict[str, list[tuple[str, str]]] = {}
+    learned: dict[str, Any] = {}  # the person's memory (agents.memory.PlannerView) when the run started
+
+
+class PreparedErrand(BaseModel):
+    """An errand already understood by whoever started the run (a trigger): the intent and
+    the playbook's slots, in their normalised forms. Kept in the run's notes under ``prepared``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    intent: str = Field(pattern=r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
+    slots: dict[str, Any] = Field(default_factory=dict)
+    source: str = Field(default="", description="Who prepared it, e.g. 'trigger:flight-disrupted'")
+
+    @classmethod
+    def from_notes(cls, notes: dict[str, Any]) -> "PreparedErrand | None":
+        stored = notes.get(PREPARED_NOTE)
+        return cls.model_validate(stored) if stored else None
 
 
 @dataclass
@@ -143,7 +178,8 @@ def _catalogue() -> dict[str, BaseTool]:
 
 @lru_cache(maxsize=1)
 def _installed_playbooks() -> PlaybookSet:
-    return load_playbooks(tools=_catalogue(), home=False)
+    # errand's playbooks, installed ones, and those of intents that only come prepared (triggers)
+    return load_playbooks(PREPARED_PLAYBOOKS, tools=_catalogue(), home=False)
 
 
 def shipped_playbooks() -> PlaybookSet:
@@ -188,13 +224,19 @@ class OfflineBrain:
         stored = ctx.notes.get(NOTES_KEY)
         if stored:
             return _Memory.model_validate(stored)
-        return _Memory(today=(ctx.today or _sandbox_today())[:10])
+        from agents.memory import planner_view
+
+        return _Memory(today=(ctx.today or _sandbox_today())[:10], learned=planner_view().as_root())
 
     def read(self, ctx: PlanContext, memory: _Memory) -> Reading:
         """Fold the request, the answers and the rejection reasons into one reading."""
         understand, parse_slot = self._understanding()
         today = date.fromisoformat(memory.today)
         first = understand(ctx.request, today=today)
+        prepared = PreparedErrand.from_notes(ctx.notes)
+        if prepared is not None:  # the errand is known: the request is read for its language only
+            first = first.model_copy(update={"intent": prepared.intent, "slots": dict(prepared.slots),
+                                             "confidence": 1.0, "alternatives": [], "notes": []})
         lang = first.language if re.search(r"[A-Za-z\u4e00-\u9fff]", ctx.request) else \
             ((ctx.user.get("preferences") or {}).get("language") or first.language)
         reading = Reading(first, first.intent, lang, dict(first.slots), [ctx.request])
@@ -337,7 +379,8 @@ class OfflineBrain:
             lang=reading.lang, today=memory.today, user=ctx.user, request=reading.slots, actions=ctx.actions,
             texts=reading.texts, refinements=reading.refinements, matcher=ReferenceMatcher(canonical_terms),
             effects={t.name: (m.effect.value if (m := tool_meta(t)) else Effect.WRITE.value) for t in ctx.tools},
-            required_args={t.name: _required_args(t) for t in ctx.tools})
+            required_args={t.name: _required_args(t) for t in ctx.tools},
+            memory=memory.learned or empty_view())
 
     def _question(self, ask: Ask, memory: _Memory, prefix: str = "") -> Plan:
         options = dict(memory.options)
@@ -351,6 +394,8 @@ class OfflineBrain:
         memory = self._memory(ctx)
         notes = {NOTES_KEY: memory.model_dump(mode="json")}
         reading = self.read(ctx, memory)
+        if any((a.human or {}).get("dismiss") for a in ctx.actions):
+            return Plan.finish(say("dismissed", reading.lang), notes=notes)
         early, book = self._scope(ctx, reading, memory)
         if early is not None:
             return early.model_copy(update={"notes": {**notes, **early.notes}})
@@ -431,4 +476,4 @@ def _receipt(tool: str, output: Any) -> str:
     return f"{tool}: " + ", ".join(parts)
 
 
-__all__ = ["OfflineBrain", "Reading", "shipped_playbooks"]
+__all__ = ["PREPARED_NOTE", "OfflineBrain", "PreparedErrand", "Reading", "shipped_playbooks"]

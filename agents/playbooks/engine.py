@@ -28,6 +28,7 @@ from datetime import date
 from decimal import InvalidOperation
 from typing import Any, Callable, Literal, Union
 
+from agents.memory.model import empty_view
 from agents.models import Action, ActionStatus, canonical_args_hash
 from agents.playbooks.expr import Env, ExprError, Template, number, plain, sort_key, text_of
 from agents.playbooks.model import Choose, Playbook, Rule, Slot, Step, Text, expression, template
@@ -98,6 +99,8 @@ class Situation:
     matcher: Callable[[Any, Any], float] | None = None
     effects: dict[str, str] = field(default_factory=dict)
     required_args: dict[str, frozenset[str]] = field(default_factory=dict)
+    memory: dict[str, Any] = field(default_factory=empty_view)
+    """What the person's memory says (:class:`agents.memory.PlannerView`), read as ``memory.*``."""
 
 
 # -- moves -----------------------------------------------------------------------------------
@@ -258,7 +261,7 @@ class Engine:
 
     def _env(self, slots: dict[str, Any], outputs: dict[str, Any]) -> Env:
         env = Env({"slots": slots, "user": self.s.user, "today": self.s.today, "lang": self.s.lang,
-                   "request": self.s.request, "steps": outputs}, self.s.matcher)
+                   "request": self.s.request, "steps": outputs, "memory": self.s.memory}, self.s.matcher)
         return env.with_roots(vars=_Vars(self.book, env))
 
     def _text(self, text: Text | None, env: Env) -> str:

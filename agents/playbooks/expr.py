@@ -259,6 +259,20 @@ def _fn_lower(env: Env, value: Any) -> str | None:
     return None if value is None else str(value).lower()
 
 
+def _fn_avoided(env: Env, value: Any, windows: Any) -> bool:
+    """True when the time of day of ``value`` (an ISO date-time or HH:MM) falls in one of
+    ``windows`` ({start, end} in HH:MM, wrapping midnight when start > end)."""
+    hhmm = _fn_hhmm(env, value)
+    if not hhmm:
+        return False
+    for window in windows or []:
+        start, end = str(window.get("start")), str(window.get("end"))
+        inside = start <= hhmm < end if start <= end else (hhmm >= start or hhmm < end)
+        if inside:
+            return True
+    return False
+
+
 FUNCTIONS: dict[str, Callable[..., Any]] = {
     "len": _fn_len,                  # len(list) — 0 for None
     "min": _fn_min,                  # min(list) or min(a, b, …) — numbers numerically, None ignored
@@ -282,6 +296,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "decimal": _fn_decimal,
     "str": _fn_str,
     "lower": _fn_lower,
+    "avoided": _fn_avoided,          # avoided(item.departure, memory.avoid_departures) — in a window the person avoids
 }
 
 

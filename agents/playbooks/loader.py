@@ -38,6 +38,7 @@ from agents.playbooks.model import (
     expression,
     template,
 )
+from agents.memory.model import MEMORY_FIELDS
 from tools.home import errand_home
 from tools.loading import InputError, parse_yaml, validation_problems
 from tools.profile import UserProfile
@@ -71,7 +72,7 @@ class _Scope:
         return _Scope(self.roots | set(roots), self.slots, self.steps | set(steps), self.vars, self.requestable)
 
 
-BASE_ROOTS = frozenset({"slots", "user", "today", "lang", "request"})
+BASE_ROOTS = frozenset({"slots", "user", "today", "lang", "request", "memory"})
 
 
 class _Checker:
@@ -102,10 +103,12 @@ class _Checker:
                 if root not in scope.roots:
                     continue
                 known = {"slots": scope.slots, "request": scope.requestable, "steps": scope.steps,
-                         "vars": scope.vars, "user": PROFILE_FIELDS, "choice": CHOICE_FIELDS}.get(root)
+                         "vars": scope.vars, "user": PROFILE_FIELDS, "choice": CHOICE_FIELDS,
+                         "memory": MEMORY_FIELDS}.get(root)
                 if known is not None and name not in known:
                     what = {"slots": "slot", "request": "request slot", "steps": "earlier step",
-                            "vars": "variable", "user": "profile field", "choice": "choice field"}[root]
+                            "vars": "variable", "user": "profile field", "choice": "choice field",
+                            "memory": "memory field"}[root]
                     self.add(where, f"`{root}.{name}`: no {what} named {name!r} ({_known(name, known)})")
 
     def text(self, value: Text | None, where: Loc, scope: _Scope) -> None:

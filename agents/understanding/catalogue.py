@@ -19,7 +19,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Iterable
 
 import jieba
 from rapidfuzz import fuzz, process
@@ -201,6 +201,12 @@ class Catalogue:
         idf = {w: math.log(1 + total / n) * (max(1.0, len(w) / 2) if CJK_RE.search(w) else 1.0)
                for w, n in df.items()}
         return [Phrase(owner, words, sum(idf[w] for w in words) * factor) for owner, words, factor in raw]
+
+    def phrases(self, owners: Iterable[tuple[str, tuple[str, str], tuple[str, ...]]]) -> list[Phrase]:
+        """Weighted phrases for other owners — ``(id, (name_en, name_zh), keywords)``, such as the
+        concierge's life-event bundles — to rank a text against with :meth:`rank`, weighted
+        among those owners exactly as the catalogue's own services and life events are."""
+        return self._phrases(list(owners))
 
     @staticmethod
     def _idf(phrases: list[Phrase]) -> dict[str, float]:

@@ -18,6 +18,13 @@ and a label — types ``alipay``, ``wechat`` / ``wechat_pay``, ``card``, ``bank`
 
 Cart checkout creates **one order per cart line** (each merchant ships its own parcel), all
 in one transaction; the price protection ``max_total`` covers the sum of those orders.
+
+Each customer has a **wish list** (``/wishlist``: products they are waiting to buy, with a
+budget). Operators change the world with admin events, for tests and for ``errand sandbox
+event``: ``POST /admin/offers/{offer_id}/price`` changes a merchant's price and records it in
+``/price-changes`` (so a price drop on a wished product can be noticed); ``POST
+/admin/orders/{order_id}/delay`` pushes a parcel's expected delivery back and says so in the
+order's events (``delay_days`` totals the delays).
 """
 
 from __future__ import annotations
@@ -118,7 +125,28 @@ CREATE TABLE orders (
     return_requested_at TEXT, return_reason TEXT, refund_fen INTEGER, events TEXT NOT NULL DEFAULT '[]'
 );
 CREATE INDEX orders_by_customer ON orders(customer_id);
+""" + """
+CREATE TABLE IF NOT EXISTS wishlist (
+    id TEXT PRIMARY KEY, customer_id TEXT NOT NULL DEFAULT '', product_id TEXT NOT NULL DEFAULT '',
+    budget_fen INTEGER, added_at TEXT NOT NULL DEFAULT '', note TEXT NOT NULL DEFAULT ''
+);
+CREATE UNIQUE INDEX IF NOT EXISTS wishlist_by_customer ON wishlist(customer_id, product_id);
+CREATE TABLE IF NOT EXISTS price_changes (
+    id TEXT PRIMARY KEY, offer_id TEXT NOT NULL DEFAULT '', product_id TEXT NOT NULL DEFAULT '',
+    merchant_id TEXT NOT NULL DEFAULT '', old_price_fen INTEGER NOT NULL DEFAULT 0,
+    new_price_fen INTEGER NOT NULL DEFAULT 0, at TEXT NOT NULL DEFAULT '', note TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS price_changes_by_product ON price_changes(product_id)
 """
+# Added after the first release: created on open as well, so worlds seeded before them gain them.
+ADDED_TABLES = SCHEMA[SCHEMA.index("CREATE TABLE IF NOT EXISTS wishlist"):]
+
+# The default user's wish list: products waiting for a good price (name, budget in yuan, when, note).
+SEEDED_WISHLIST: tuple[tuple[str, str, int | None, str, str], ...] = (
+    ("li-ming", "Goodbaby Lightweight Stroller 好孩子婴儿推车", 1100, "2026-11-12T21:30:00+08:00",
+     "for the baby; wait for a deal"),
+    ("li-ming", "Apple AirPods Pro 2 (USB-C) 苹果降噪耳机", 1600, "2026-11-19T22:05:00+08:00", ""),
+)
 
 
 # -- money ------------------------------------------------------------------------------
@@ -195,6 +223,27 @@ class AdminStatus(_Body):
     at: datetime | None = Field(default=None, description="When the change happened (default: now)")
 
 
+class AdminDelay(_Body):
+    """A carrier or merchant delay: the parcel will arrive ``days`` later than expected."""
+
+    days: int = Field(ge=1, le=60)
+    note: str = Field(default="", max_length=300)
+
+
+class AdminPrice(_Body):
+    """A merchant changes its price for one offer."""
+
+    price: Amount
+    note: str = Field(default="", max_length=300)
+
+
+class WishAdd(_Body):
+    customer_id: str = Field(min_length=1, max_length=64)
+    product_id: str = Field(min_length=1)
+    budget: Amount | None = Field(default=None, description="The most the customer wants to pay per unit")
+    note: str = Field(default="", max_length=300)
+
+
 # -- catalogue seeding ------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -250,6 +299,7 @@ class _Seeder:
         self.products_and_reviews()
         self.offers()
         self.orders()
+        self.wishlist()
 
     def categories(self) -> None:
         self.conn.executemany("INSERT INTO categories VALUES (?, ?, ?, ?)",
@@ -371,6 +421,13 @@ class _Seeder:
                  total if spec.status == "cancelled" else None, json.dumps(events, ensure_ascii=False)))
 
 
+    def wishlist(self) -> None:
+        self.conn.executemany(
+            "INSERT INTO wishlist VALUES (?, ?, ?, ?, ?, ?)",
+            [(self.next_id("WISH"), customer, self.product_ids[name], None if budget is None else budget * 100,
+              added_at, note) for customer, name, budget, added_at, note in SEEDED_WISHLIST])
+
+
 def _event(at: str, status: str, note: str) -> dict[str, str]:
     return {"at": at, "status": status, "note": note}
 
@@ -489,6 +546,17 @@ class ShopService(SandboxService):
 
     def seed_world(self, conn: sqlite3.Connection) -> None:
         _Seeder(conn, self.seed, lambda prefix: self.next_id(conn, prefix)).run()
+
+    def ensure(self) -> None:
+        """Seed on first use; a world seeded before the wish list existed gains its tables."""
+        fresh = not self._ready
+        super().ensure()
+        if fresh:
+            conn = self._connect()
+            try:
+                conn.executescript(ADDED_TABLES)
+            finally:
+                conn.close()
 
     # -- reading the catalogue --------------------------------------------------------
 
@@ -756,6 +824,7 @@ class ShopService(SandboxService):
             "cancel_reason": row["cancel_reason"], "return_requested_at": row["return_requested_at"],
             "return_reason": row["return_reason"], "refund_amount": money(row["refund_fen"]),
             "events": _json(row["events"], []),
+            "delay_days": sum(int(e.get("delay_days") or 0) for e in _json(row["events"], []) if isinstance(e, dict)),
         }
 
     def _update_order(self, conn: sqlite3.Connection, order: sqlite3.Row, event: dict[str, str],
@@ -822,6 +891,65 @@ class ShopService(SandboxService):
         elif body.status in ("returned", "refunded", "return_requested") and order["refund_fen"] is None:
             fields.update(refund_fen=order["unit_price_fen"] * order["quantity"])
         return self._update_order(conn, order, _event(at, body.status, note[body.status]), **fields)
+
+    def _delay(self, conn: sqlite3.Connection, order_id: str, body: AdminDelay) -> dict:
+        """Push a parcel's expected delivery back by ``body.days``, with an event saying so."""
+        order = self._order_row(conn, order_id)
+        if order["status"] not in ("placed", "shipped"):
+            raise conflict("order_not_in_transit", f"order {order_id} is {order['status']}; only orders that are "
+                           "placed or shipped can be delayed", {"status": order["status"]})
+        start = date.fromisoformat(order["estimated_delivery"]) if order["estimated_delivery"] else self.today()
+        estimate = (start + timedelta(days=body.days)).isoformat()
+        note = f"延迟{body.days}天 Delayed by {body.days} day(s), now expected {estimate}" + \
+            (f": {body.note}" if body.note else "")
+        event = {**_event(self.now().isoformat(), order["status"], note), "delay_days": body.days}
+        return self._update_order(conn, order, event, estimated_delivery=estimate)
+
+    def _change_price(self, conn: sqlite3.Connection, offer_id: str, body: AdminPrice) -> dict:
+        offer = conn.execute("SELECT * FROM offers WHERE id=?", (offer_id,)).fetchone()
+        if offer is None:
+            raise not_found("offer", offer_id)
+        new_fen = int((body.price * 100).to_integral_value())
+        if new_fen <= 0:
+            raise bad_request("invalid_price", "price must be more than 0")
+        change_id = self.next_id(conn, "PC")
+        conn.execute("INSERT INTO price_changes VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                     (change_id, offer_id, offer["product_id"], offer["merchant_id"], offer["price_fen"], new_fen,
+                      self.now().isoformat(), body.note))
+        conn.execute("UPDATE offers SET price_fen=? WHERE id=?", (new_fen, offer_id))
+        return self._price_changes(conn, "WHERE c.id=?", (change_id,))[0]
+
+    def _price_changes(self, conn: sqlite3.Connection, where: str, params: tuple[Any, ...]) -> list[dict]:
+        rows = conn.execute(
+            "SELECT c.*, p.name AS product_name, m.name AS merchant_name FROM price_changes c "
+            "LEFT JOIN products p ON p.id = c.product_id LEFT JOIN merchants m ON m.id = c.merchant_id "
+            f"{where} ORDER BY c.at, c.id", params).fetchall()
+        return [{"id": r["id"], "offer_id": r["offer_id"], "product_id": r["product_id"],
+                 "product_name": r["product_name"], "merchant_id": r["merchant_id"],
+                 "merchant_name": r["merchant_name"], "old_price": money(r["old_price_fen"]),
+                 "new_price": money(r["new_price_fen"]), "currency": CURRENCY, "at": r["at"], "note": r["note"]}
+                for r in rows]
+
+    def _wishes(self, conn: sqlite3.Connection, customer_id: str | None) -> list[dict]:
+        rows = conn.execute(
+            "SELECT w.*, p.name AS product_name FROM wishlist w LEFT JOIN products p ON p.id = w.product_id "
+            "WHERE ? IS NULL OR w.customer_id=? ORDER BY w.added_at, w.id", (customer_id, customer_id)).fetchall()
+        return [{"id": r["id"], "customer_id": r["customer_id"], "product_id": r["product_id"],
+                 "product_name": r["product_name"], "budget": money(r["budget_fen"]), "currency": CURRENCY,
+                 "added_at": r["added_at"], "note": r["note"]} for r in rows]
+
+    def _wish(self, conn: sqlite3.Connection, body: WishAdd) -> dict:
+        self._product_row(conn, body.product_id)
+        budget = None if body.budget is None else int((body.budget * 100).to_integral_value())
+        existing = conn.execute("SELECT id FROM wishlist WHERE customer_id=? AND product_id=?",
+                                (body.customer_id, body.product_id)).fetchone()
+        if existing:
+            conn.execute("UPDATE wishlist SET budget_fen=?, note=? WHERE id=?", (budget, body.note, existing["id"]))
+        else:
+            conn.execute("INSERT INTO wishlist VALUES (?, ?, ?, ?, ?, ?)",
+                         (self.next_id(conn, "WISH"), body.customer_id, body.product_id, budget,
+                          self.now().isoformat(), body.note))
+        return next(w for w in self._wishes(conn, body.customer_id) if w["product_id"] == body.product_id)
 
     # -- HTTP -------------------------------------------------------------------------
 
@@ -964,6 +1092,39 @@ class ShopService(SandboxService):
         def admin_status(order_id: str, body: AdminStatus, key: IdemKey = None) -> dict:
             return self.idempotent(key, "admin_order_status", {"order_id": order_id, **body.model_dump(mode="json")},
                                    lambda conn: self._set_status(conn, order_id, body))
+
+        @router.post("/admin/orders/{order_id}/delay", tags=["admin"])
+        def admin_delay(order_id: str, body: AdminDelay, key: IdemKey = None) -> dict:
+            """Operator event: the parcel is late (expected delivery moves back by ``days``)."""
+            return self.idempotent(key, "admin_order_delay", {"order_id": order_id, **body.model_dump(mode="json")},
+                                   lambda conn: self._delay(conn, order_id, body))
+
+        @router.post("/admin/offers/{offer_id}/price", tags=["admin"])
+        def admin_price(offer_id: str, body: AdminPrice, key: IdemKey = None) -> dict:
+            """Operator event: a merchant changes its price for one offer (``P0065:M001``)."""
+            return self.idempotent(key, "admin_offer_price", {"offer_id": offer_id, **body.model_dump(mode="json")},
+                                   lambda conn: self._change_price(conn, offer_id, body))
+
+        @router.get("/price-changes", tags=["catalogue"])
+        def price_changes(product_id: str | None = None, since: str | None = None) -> dict:
+            """Price changes, oldest first, optionally for one product and after a moment (ISO time)."""
+            with self.read() as conn:
+                changes = self._price_changes(conn, "WHERE (? IS NULL OR c.product_id=?) AND (? IS NULL OR c.at > ?)",
+                                              (product_id, product_id, since, since))
+            return {"changes": changes, "count": len(changes)}
+
+        @router.get("/wishlist", tags=["wishlist"])
+        def get_wishlist(customer_id: str | None = None) -> dict:
+            """What a customer is waiting to buy, with their budget per unit."""
+            with self.read() as conn:
+                items = self._wishes(conn, customer_id)
+            return {"items": items, "count": len(items)}
+
+        @router.post("/wishlist", tags=["wishlist"])
+        def add_to_wishlist(body: WishAdd, key: IdemKey = None) -> dict:
+            """Add a product to a wish list (or change its budget)."""
+            return self.idempotent(key, "wishlist_add", body.model_dump(mode="json"),
+                                   lambda conn: self._wish(conn, body))
 
     # -- state ------------------------------------------------------------------------
 
