@@ -109,21 +109,35 @@ class Agent:
     # -- running ------------------------------------------------------------------------
 
     def _initial_state(self, request: str, user: UserProfile | dict | str | Path | None,
-                       run_id: str, today: str | None) -> RunState:
+                       run_id: str, today: str | None, notes: dict[str, Any] | None = None) -> RunState:
         profile = _resolve_user(user)
         return RunState(run_id=run_id, agent=self.name, request=request, user=profile, today=today, step=0,
-                        steps=[], actions=[], turns=[], pending_question=None, notes={}, final=None)
+                        steps=[], actions=[], turns=[], pending_question=None, notes=dict(notes or {}),
+                        final=None)
 
     def start(self, request: str, *, user: UserProfile | dict | str | Path | None = None,
-              run_id: str | None = None, today: str | None = None) -> tuple[str, RunState]:
+              run_id: str | None = None, today: str | None = None,
+              notes: dict[str, Any] | None = None) -> tuple[str, RunState]:
         run_id = run_id or new_run_id()
         self.index.create(run_id, self.name, request, self.spec)
-        return run_id, self._initial_state(request, user, run_id, today)
+        return run_id, self._initial_state(request, user, run_id, today, notes)
 
     def run(self, request: str, *, user: UserProfile | dict | str | Path | None = None,
-            run_id: str | None = None, today: str | None = None) -> RunResult:
-        """Run until the first pause (question or approval) or the end."""
-        run_id, state = self.start(request, user=user, run_id=run_id, today=today)
+            run_id: str | None = None, today: str | None = None,
+            notes: dict[str, Any] | None = None) -> RunResult:
+        """Run until the first pause (question or approval) or the end.
+
+        ``notes`` seed the brain's memory (e.g. an errand a trigger already prepared). Given a
+        ``run_id`` that exists already, the run is carried on rather than started twice — so a
+        starter that died (before or after the first checkpoint) can simply call ``run`` again.
+        """
+        if run_id is not None and self.index.exists(run_id):
+            try:
+                current = self.result(run_id)
+            except RunError:  # indexed, but it died before its first checkpoint: start it now
+                return self._drive(run_id, self._initial_state(request, user, run_id, today, notes))
+            return self.continue_run(run_id) if current.status is RunStatus.RUNNING else current
+        run_id, state = self.start(request, user=user, run_id=run_id, today=today, notes=notes)
         return self._drive(run_id, state)
 
     async def arun(self, request: str, **kwargs: Any) -> RunResult:

@@ -250,6 +250,10 @@ class ErrandNodes:
         if plan.kind in ("final", "fail") or not plan.calls:
             update["final"] = {"kind": "fail" if plan.kind == "fail" else "final", "text": plan.text}
             return update
+        if any((a.human or {}).get("dismiss") for a in actions):
+            # a dismissed proposal ends the errand whatever the brain would try next
+            update["final"] = {"kind": "final", "text": "You dismissed this proposal; nothing more was done."}
+            return update
         # what the person turned down (or let expire, or replaced by an edit) is never proposed again
         rejected = {a.args_hash for a in actions
                     if a.status in (ActionStatus.REJECTED, ActionStatus.EXPIRED, ActionStatus.SUPERSEDED)}

@@ -229,6 +229,11 @@ class RunIndex:
                 row = rows[0] if len(rows) == 1 else None
         return _item(row) if row else None
 
+    def exists(self, run_id: str) -> bool:
+        """Whether exactly this run id is in the index (no prefix matching)."""
+        with self._locked() as conn:
+            return conn.execute("SELECT 1 FROM runs WHERE run_id=?", (run_id,)).fetchone() is not None
+
     def get(self, run_id: str) -> RunRecord | None:
         with self._locked() as conn:
             row = conn.execute("SELECT * FROM runs WHERE run_id=?", (run_id,)).fetchone()

@@ -310,3 +310,27 @@ def test_arun_from_async_code():
     result = asyncio.run(agent.arun("find tea"))
     assert result.status is RunStatus.DONE and result.final.text == "Found Longjing tea."
     assert result.actions[0].result["output"]["items"][0]["id"] == "P7"
+
+
+def test_a_dismissed_proposal_ends_the_run_whatever_the_brain_tries_next():
+    other = call("buy_tea", product_id="P8", quantity=1, max_total="60", phone="1")
+    agent = agent_with({"tool_calls": [BUY]}, {"tool_calls": [other]}, "ok")
+    result = agent.run("buy tea")
+    pending = result.waiting_for.actions[0]
+    done = agent.resume(result.run_id, ApprovalResume(decisions={
+        pending.action_id: Reject(reason="not interested", args_hash=pending.args_hash, dismiss=True)}))
+    assert done.status is RunStatus.REJECTED and LEDGER == []
+    assert [a.tool for a in done.actions] == ["buy_tea"]  # the brain's next proposal was never made
+    assert "dismissed" in done.final.text
+
+
+def test_run_with_an_existing_id_carries_it_on_instead_of_starting_twice():
+    agent = agent_with({"tool_calls": [BUY]}, "ok")
+    first = agent.run("buy tea", run_id="fixed-run-1")
+    again = agent.run("buy tea", run_id="fixed-run-1")
+    assert again.status is RunStatus.WAITING and again.waiting_for == first.waiting_for
+    assert len(agent.index.list()) == 1
+    # indexed but no checkpoint yet (the starter died right after claiming the id): start it now
+    agent.index.create("fixed-run-2", "shop", "buy tea", {"agent": "shop"})
+    started = agent.run("buy tea", run_id="fixed-run-2", notes={"seeded": True})
+    assert started.status is RunStatus.WAITING and agent.state("fixed-run-2")["notes"]["seeded"] is True

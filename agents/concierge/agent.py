@@ -517,17 +517,10 @@ class ConciergeAgent:
         return self.result(record.run_id)
 
     def _continue_child(self, item: PlanItem, values: dict[str, Any]) -> None:
-        domain = self.domain_agent(item.agent)
-        try:
-            current = domain.result(item.run_id)
-        except RunError:
-            # the process died between writing the run's index row (the claim) and its first
-            # checkpoint: start the run under the id it already holds (Agent's own start path,
-            # minus the row it wrote)
-            domain._drive(item.run_id, domain._initial_state(item.task, values["user"], item.run_id, values["today"]))
-            return
-        if current.status is RunStatus.RUNNING:
-            domain.continue_run(item.run_id)
+        # the index row is the claim; Agent.run carries on a run that exists (or starts one that
+        # died before its first checkpoint) rather than starting it twice
+        self.domain_agent(item.agent).run(item.task, user=values["user"], run_id=item.run_id,
+                                          today=values["today"])
 
 
 __all__ = ["ConciergeAgent", "DECLINE_REASON"]

@@ -18,10 +18,10 @@ from typing import Any, Callable, Literal
 
 from pydantic import BaseModel
 
-from agents.agent import Agent, RunError
+from agents.agent import Agent
 from agents.brains.offline import PREPARED_NOTE, PreparedErrand
 from agents.inbox import Inbox, InboxError, load_agent_for_run
-from agents.models import ApprovalRequest, ApprovalResume, Reject, RunResult, RunStatus
+from agents.models import ApprovalRequest, ApprovalResume, Reject, RunResult
 from agents.store import inbox_items
 from agents.triggers.ledger import Ledger
 from agents.triggers.model import Trigger
@@ -64,17 +64,7 @@ def start_proposal(trigger: Trigger, key: str, run_id: str, *, request: str, err
 
 def _drive(agent: Agent, run_id: str, request: str, user: dict[str, Any], notes: dict[str, Any]) -> RunResult:
     """Start the prepared run — or, when a dead watcher already started it, carry it on."""
-    if agent.index.get(run_id) is None:
-        run_id, state = agent.start(request, user=user, run_id=run_id)
-    else:
-        try:
-            current = agent.result(run_id)
-        except RunError:  # indexed, but it died before its first checkpoint: start it afresh
-            state = agent._initial_state(request, user, run_id, None)
-        else:
-            return agent.continue_run(run_id) if current.status is RunStatus.RUNNING else current
-    state["notes"] = notes
-    return agent._drive(run_id, state)
+    return agent.run(request, user=user, run_id=run_id, notes=notes)
 
 
 def _outcome(base: dict[str, Any], result: RunResult) -> Proposal:
