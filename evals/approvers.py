@@ -34,7 +34,7 @@ class SimulatedApprover(Protocol):
     name: str
 
     def decide(self, action: PendingAction) -> tuple[str, str, dict[str, Any] | None]:
-        """(approve | reject | edit, why, edited args or None)."""
+        """(approve | reject | edit | dismiss, why, edited args or None)."""
 
 
 def flags(action: PendingAction, scrutiny: str = "action", ignore: Iterable[str] = ()) -> list[str]:
@@ -77,9 +77,10 @@ class _RejectAll:
 
     def __init__(self, spec: RejectAll) -> None:
         self.reason = spec.reason
+        self.verdict = "dismiss" if spec.dismiss else "reject"
 
     def decide(self, action: PendingAction) -> tuple[str, str, dict[str, Any] | None]:
-        return "reject", self.reason, None
+        return self.verdict, self.reason, None
 
 
 class _Rules:
@@ -139,8 +140,8 @@ def answer_approval(approver: SimulatedApprover, pause: ApprovalRequest) -> tupl
             verdict, why, edited = "approve", f"already edited as wanted ({why})", None
         if verdict == "edit" and edited is not None:
             decisions[action.action_id] = Edit(args=edited, args_hash=action.args_hash)
-        elif verdict == "reject":
-            decisions[action.action_id] = Reject(reason=why, args_hash=action.args_hash)
+        elif verdict in ("reject", "dismiss"):
+            decisions[action.action_id] = Reject(reason=why, args_hash=action.args_hash, dismiss=verdict == "dismiss")
         else:
             decisions[action.action_id] = Approve(args_hash=action.args_hash)
         events.append(ApprovalEvent(step=pause.step, action_id=action.action_id, tool=action.tool,

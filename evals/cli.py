@@ -253,6 +253,10 @@ def check(
         err.print(f"[red]✗[/] {report.suite}/{report.task_id}: {report.problem}", highlight=False)
     with_gold = sum(t.gold is not None for s in loaded for t in s.tasks)
     console.print(f"gold trajectories: {with_gold} replayed, {len(problems)} problem(s)", highlight=False)
+    triggered = sum(t.trigger is not None and t.gold is None for s in loaded for t in s.tasks)
+    if triggered:
+        console.print(f"trigger tasks without gold: {triggered} (the trigger prepares the errand from the event; "
+                      "they are graded on outcomes only)", highlight=False)
     raise typer.Exit(EXIT_BAD_INPUT if problems else EXIT_OK)
 
 

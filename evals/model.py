@@ -37,11 +37,15 @@ import hashlib
 import json
 import re
 from datetime import datetime
-from typing import Annotated, Any, Literal, Union
+from functools import lru_cache
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from evals import matchers
+
+if TYPE_CHECKING:
+    from agents.triggers import Trigger
 
 DOMAINS = ("gov", "shop", "travel")
 EFFECTS = ("read", "write", "payment", "irreversible")
@@ -322,11 +326,14 @@ class ApproveAll(Strict):
 class RejectAll(Strict):
     kind: Literal["reject_all"] = "reject_all"
     reason: str = "I do not want this."
+    dismiss: bool = Field(False, description="Dismiss the whole proposal (a trigger task) rather than reject "
+                                             "each action: the run proposes nothing else")
 
 
 class ApprovalRule(Strict):
     when: ActionPattern
-    decision: Literal["approve", "reject", "edit"]
+    decision: Literal["approve", "reject", "edit", "dismiss"] = Field(
+        description="dismiss: reject and drop the whole proposal (a trigger task), nothing else is proposed")
     patch: dict[str, Any] = Field(default_factory=dict, description="For edit: argument → new value "
                                                                    "($user.<field> takes the profile's value)")
     reason: str = ""
@@ -365,11 +372,35 @@ ApproverSpec = Annotated[Union[ApproveAll, RejectAll, RulesApprover, AttentiveAp
 
 # -- tasks and suites -----------------------------------------------------------------------
 
+@lru_cache(maxsize=1)
+def shipped_triggers() -> dict[str, "Trigger"]:
+    """errand's own triggers by id (``agents/triggers/*.yaml``; no plugins, nothing from a home):
+    a suite is the same on every machine, so a task may only start from a shipped trigger."""
+    from agents.triggers import load_triggers
+
+    return {t.id: t for t in load_triggers(plugins=False, home=False)}
+
+
+def shipped_trigger(trigger_id: str) -> "Trigger":
+    found = shipped_triggers().get(trigger_id)
+    if found is None:
+        from difflib import get_close_matches
+
+        close = get_close_matches(trigger_id, list(shipped_triggers()), n=1)
+        hint = f"did you mean {close[0]!r}?" if close else "shipped triggers: " + ", ".join(sorted(shipped_triggers()))
+        raise ValueError(f"no shipped trigger {trigger_id!r}; {hint}")
+    return found
+
+
 class Task(Strict):
     """One errand to evaluate: the request, the world, the people, and what must be true after."""
 
     id: str = Field(pattern=TASK_ID)
-    request: str = Field(min_length=1)
+    request: str = Field(min_length=1, description="What the person asks; for a trigger task, the situation "
+                                                   "(for reports: the agent is never told it)")
+    trigger: str | None = Field(
+        None, description="Start from one watcher pass of this shipped trigger instead of a request: every "
+                          "proposal it makes is answered by the approver; no proposal means nothing was done")
     lang: Literal["en", "zh"] | None = Field(None, description="Default: zh if the request has Chinese")
     agent: str | None = Field(None, description="Agent under test (default: the run's --agent)")
     playbook: str | None = Field(None, description="The errand kind, e.g. shop.buy (for coverage reports)")
@@ -404,6 +435,13 @@ class Task(Strict):
     def _domains(cls, value: Overlay) -> Overlay:
         return _check_overlay(value)
 
+    @field_validator("trigger")
+    @classmethod
+    def _trigger(cls, value: str | None) -> str | None:
+        if value is not None:
+            shipped_trigger(value)
+        return value
+
     @field_validator("clock")
     @classmethod
     def _clock(cls, value: str) -> str:
@@ -417,6 +455,8 @@ class Task(Strict):
     def _derive(self) -> "Task":
         if self.lang is None:
             self.lang = "zh" if _CJK.search(self.request) else "en"
+        if self.trigger is not None and self.agent is None:
+            self.agent = shipped_trigger(self.trigger).agent  # the agent its proposals run on
         if self.expect.state_hash and self.gold is None:
             raise ValueError("expect.state_hash needs a gold trajectory (gold: [...])")
         return self

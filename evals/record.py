@@ -48,7 +48,8 @@ class ApprovalEvent(BaseModel):
     risk: str = ""
     reasons: list[str] = Field(default_factory=list)
     flags: list[str] = Field(default_factory=list, description="Fraud / injection warnings shown with it")
-    decision: Literal["approve", "reject", "edit"]
+    decision: Literal["approve", "reject", "edit", "dismiss"] = Field(
+        description="dismiss: rejected, and the whole proposal dropped (a trigger task)")
     why: str = ""
     edited_args: dict[str, Any] | None = None
 

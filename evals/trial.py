@@ -5,6 +5,10 @@ The trial is synchronous and self-contained (it runs on a worker thread): its ow
 ERRAND_HOME, its own pinned clock, its own sandboxes, its own agent. A model server that
 is down is an *infrastructure* error (retried, reported apart); an exception from the
 agent's own code is a *crash* (a failure of the agent).
+
+A trigger task (``trigger: <id>``) starts from the world rather than a request: one watcher
+pass of that trigger in the trial's world, and every proposal it makes answered by the
+task's person — so errand is graded on noticing, preparing and honouring the decision.
 """
 
 from __future__ import annotations
@@ -16,15 +20,17 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from agents.agent import Agent
 from agents.models import ApprovalRequest, QuestionRequest, RunResult, RunStatus
-from evals.approvers import answer_approval, make_approver
+from evals.approvers import SimulatedApprover, answer_approval, make_approver
 from evals.harness import Harness
-from evals.model import Suite, Task
+from evals.model import Suite, Task, shipped_trigger
 from evals.record import TrialError, TrialRecord
 from evals.usage import PriceTable, TrialUsage, counting, is_infrastructure
 from evals.users import LLMUser, SimulatedUser
 from evals.world import Templates, TrialWorld, diff_states, scratch_dir
 from tools.profile import UserProfile, load_profile
+from tools.sandbox.base import fixed_clock
 
 MAX_OUTPUT_CHARS = 20_000
 
@@ -114,27 +120,98 @@ class TrialRunner:
         llm = LLMUser(chat, self.harness.user_model or "", task) if chat is not None and task.user_goal else None
         person = SimulatedUser(task, llm)
         record.user_simulator = person.info()
+        if task.trigger is not None:
+            self._drive_trigger(task, suite_dir, record, profile, _People(approver, person))
+            return
         agent = self.harness.build(task, suite_dir)
         record.agent = agent.name
         today = task.today or datetime.fromisoformat(task.clock).date().isoformat()
         result = agent.run(task.request, user=profile, today=today)
         record.run_id = result.run_id
-        for _ in range(task.max_turns):
-            if result.status is not RunStatus.WAITING:
-                break
-            pause = result.waiting_for
-            if isinstance(pause, ApprovalRequest):
-                resume, events = answer_approval(approver, pause)
-                record.approvals += events
-                result = agent.resume(result.run_id, resume)
-            elif isinstance(pause, QuestionRequest):
-                event = person.ask(pause)
-                record.questions.append(event)
-                if event.answer is None:
-                    break
-                result = agent.answer(result.run_id, event.answer)
+        result = _settle(agent, result, _People(approver, person), record, task.max_turns)
         record.timeline = timeline_of(agent.state(result.run_id))
         record.status = _status(result)
+
+    def _drive_trigger(self, task: Task, suite_dir: Path | None, record: TrialRecord, profile: dict[str, Any],
+                       people: "_People") -> None:
+        """A trigger task: one watcher pass of the task's trigger in this trial's world (its
+        clock, its sandboxes, the harness's agents), then every proposal answered by the task's
+        person, each on the agent that prepared it. The timeline joins the proposals' runs;
+        a pass that proposes nothing is a trial that did nothing."""
+        from agents.triggers import Ledger, TriggerSet, Watcher
+
+        trigger = shipped_trigger(task.trigger or "")
+        built: list[Agent] = []
+
+        def agents(_: Any) -> Agent:
+            agent = self.harness.build(task, suite_dir)
+            built.append(agent)
+            return agent
+
+        watcher = Watcher(TriggerSet({trigger.id: trigger}), user=UserProfile.model_validate(profile), agents=agents,
+                          services=self.harness.services, clock=fixed_clock(task.clock), learn_memory=False)
+        report = watcher.evaluate()
+        broken = [*report.errors, *(f"{p.trigger} {p.key}: {p.error}" for p in report.proposals if p.status == "failed")]
+        if broken:
+            raise TriggerTrialError("the watcher pass failed: " + "; ".join(broken))
+        record.agent = self.harness.agent_name(task)
+        if not report.proposals:
+            record.timeline = {"steps": [], "actions": [], "turns": [],
+                               "final": {"status": "done", "text": f"{trigger.id}: no proposal (nothing needed)."}}
+            record.status = "done"
+            return
+        by_key = {a.spec["proposal"]["key"]: a for a in built if "proposal" in a.spec}
+        timelines, statuses = [], []
+        for proposal in report.proposals:
+            agent = by_key[proposal.key]
+            record.run_id = record.run_id or proposal.run_id
+            before = len(record.approvals)
+            result = _settle(agent, agent.result(proposal.run_id), people, record, task.max_turns)
+            reasons = [e.why for e in record.approvals[before:] if e.decision == "dismiss"]
+            if reasons:  # as `errand dismiss` does: the trigger never proposes this event again
+                ledger = Ledger()
+                try:
+                    ledger.dismissed(proposal.run_id, reasons[0])
+                finally:
+                    ledger.close()
+            timelines.append(timeline_of(agent.state(result.run_id)))
+            statuses.append(_status(result))
+        record.timeline = {key: [item for t in timelines for item in t[key]] for key in ("steps", "actions", "turns")}
+        record.timeline["final"] = timelines[-1]["final"]
+        record.status = next((s for s in ("failed", "waiting", "rejected") if s in statuses), statuses[-1])
+
+
+class TriggerTrialError(RuntimeError):
+    """The watcher pass of a trigger task could not evaluate the trigger or prepare a proposal
+    (a failure of the system under test: the trial is a crash)."""
+
+
+class _People:
+    """Who answers a run's pauses: the approver (approvals) and the simulated person (questions)."""
+
+    def __init__(self, approver: SimulatedApprover, person: SimulatedUser) -> None:
+        self.approver = approver
+        self.person = person
+
+
+def _settle(agent: Agent, result: RunResult, people: _People, record: TrialRecord, max_turns: int) -> RunResult:
+    """Answer a run's pauses — approvals by the approver, questions by the person — until it
+    ends, the person has no answer, or ``max_turns`` pauses were answered."""
+    for _ in range(max_turns):
+        if result.status is not RunStatus.WAITING:
+            break
+        pause = result.waiting_for
+        if isinstance(pause, ApprovalRequest):
+            resume, events = answer_approval(people.approver, pause)
+            record.approvals += events
+            result = agent.resume(result.run_id, resume)
+        elif isinstance(pause, QuestionRequest):
+            event = people.person.ask(pause)
+            record.questions.append(event)
+            if event.answer is None:
+                break
+            result = agent.answer(result.run_id, event.answer)
+    return result
 
 
 def _status(result: RunResult) -> str:
