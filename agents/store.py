@@ -10,15 +10,14 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-import threading
 from datetime import datetime, timedelta
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from pydantic import BaseModel
 
+from agents.sqlite import SqliteStore
 from agents.models import DEFAULT_APPROVAL_TTL_SECONDS, RunStatus, utcnow
 from tools.home import errand_home
 
@@ -47,6 +46,23 @@ def open_checkpointer(target: BaseCheckpointSaver | str | Path | None = None) ->
     return saver
 
 
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY, agent TEXT NOT NULL, request TEXT NOT NULL,
+    status TEXT NOT NULL, waiting_for TEXT, spec TEXT NOT NULL DEFAULT '{}',
+    summary TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+    touched INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX IF NOT EXISTS runs_status ON runs(status, touched);
+CREATE INDEX IF NOT EXISTS runs_touched ON runs(touched);
+CREATE TABLE IF NOT EXISTS inbox (
+    item_id TEXT PRIMARY KEY, run_id TEXT NOT NULL, agent TEXT NOT NULL,
+    kind TEXT NOT NULL, action_id TEXT, args_hash TEXT, payload TEXT NOT NULL,
+    created_at TEXT NOT NULL, expires_at TEXT, status TEXT NOT NULL,
+    decided_at TEXT, decided_by TEXT, decision TEXT, outcome TEXT);
+CREATE INDEX IF NOT EXISTS inbox_status ON inbox(status, created_at);
+CREATE INDEX IF NOT EXISTS inbox_run ON inbox(run_id, status);
+"""
+
 # a monotonic change counter: timestamps tie when runs change within the same millisecond
 _NEXT_TOUCH = "(SELECT COALESCE(MAX(touched), 0) + 1 FROM runs)"
 
@@ -64,7 +80,7 @@ class RunRecord(BaseModel):
     parent_id: str | None = None  # the run this one is part of (a concierge plan's sub-errand), if any
 
 
-class RunIndex:
+class RunIndex(SqliteStore):
     """One row per run: id, agent, request, status, what it waits for, times, how to rebuild it.
 
     A run may be part of another (a sub-errand of a concierge plan): its spec names the
@@ -72,44 +88,11 @@ class RunIndex:
     """
 
     def __init__(self, path: Path | None = None) -> None:
-        self.path = path or errand_home() / "runs.sqlite"
-        self._conn = self._connect()
-        self._lock = threading.Lock()
+        super().__init__(path or errand_home() / "runs.sqlite", _SCHEMA)
         with self._locked() as conn:
-            conn.executescript("""
-                CREATE TABLE IF NOT EXISTS runs (
-                    run_id TEXT PRIMARY KEY, agent TEXT NOT NULL, request TEXT NOT NULL,
-                    status TEXT NOT NULL, waiting_for TEXT, spec TEXT NOT NULL DEFAULT '{}',
-                    summary TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
-                    touched INTEGER NOT NULL DEFAULT 0);
-                CREATE INDEX IF NOT EXISTS runs_status ON runs(status, touched);
-                CREATE INDEX IF NOT EXISTS runs_touched ON runs(touched);
-                CREATE TABLE IF NOT EXISTS inbox (
-                    item_id TEXT PRIMARY KEY, run_id TEXT NOT NULL, agent TEXT NOT NULL,
-                    kind TEXT NOT NULL, action_id TEXT, args_hash TEXT, payload TEXT NOT NULL,
-                    created_at TEXT NOT NULL, expires_at TEXT, status TEXT NOT NULL,
-                    decided_at TEXT, decided_by TEXT, decision TEXT, outcome TEXT);
-                CREATE INDEX IF NOT EXISTS inbox_status ON inbox(status, created_at);
-                CREATE INDEX IF NOT EXISTS inbox_run ON inbox(run_id, status);
-            """)
             if "parent_id" not in {row["name"] for row in conn.execute("PRAGMA table_info(runs)")}:
                 conn.execute("ALTER TABLE runs ADD COLUMN parent_id TEXT")  # indexes written before links existed
             conn.execute("CREATE INDEX IF NOT EXISTS runs_parent ON runs(parent_id)")
-
-    def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA journal_mode=WAL")
-        return conn
-
-    @contextmanager
-    def _locked(self) -> Iterator[sqlite3.Connection]:
-        # one connection per index, shared by threads under a lock; autocommit statements
-        with self._lock:
-            yield self._conn
-
-    def close(self) -> None:
-        self._conn.close()
 
     def create(self, run_id: str, agent: str, request: str, spec: dict[str, Any]) -> None:
         """Add a run; an id that exists already raises ``sqlite3.IntegrityError`` (so creating is
@@ -121,16 +104,6 @@ class RunIndex:
                          + ", ?)", (run_id, agent, request, RunStatus.RUNNING.value, json.dumps(spec), now, now,
                                     spec.get("parent")))
 
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._locked() as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
 
     def update(self, run_id: str, status: RunStatus, waiting_for: dict[str, Any] | None = None,
                summary: str = "", outcome: str | None = None, *, unless_settled: bool = False) -> bool:
@@ -141,7 +114,7 @@ class RunIndex:
         sub-errands) is written by whichever process saw them last, and a late writer that saw
         an earlier moment must not reopen a settled plan."""
         now = utcnow()
-        with self._transaction() as conn:
+        with self.transaction() as conn:
             if unless_settled:
                 row = conn.execute("SELECT status FROM runs WHERE run_id=?", (run_id,)).fetchone()
                 if row is not None and row["status"] in _SETTLED:
@@ -181,7 +154,7 @@ class RunIndex:
         plain reason when the run is not waiting or an item is no longer pending or has expired.
         """
         now = now or utcnow()
-        with self._transaction() as conn:
+        with self.transaction() as conn:
             row = conn.execute("SELECT status FROM runs WHERE run_id=?", (run_id,)).fetchone()
             if row is None:
                 return  # a run started outside the index (a hand-built graph): nothing to guard

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from evals.checks import SuiteError, format_problem, suite_problems
 from evals.model import Suite
-from tools.loading import InputError, parse_yaml
+from tools.loading import InputError, node_at, parse_yaml
 
 SHIPPED = Path(__file__).parent / "suites"
 _VARIANTS = ("approve_all", "reject_all", "rules", "attentive")
@@ -37,20 +37,6 @@ def resolve_suite_path(name: str | Path) -> Path:
     raise SuiteError(str(name), [(None, f"no such suite file (shipped suites: {known})")])
 
 
-def _node_at(node: yaml.Node | None, loc: tuple[Any, ...]) -> yaml.Node | None:
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            nxt = next((v for k, v in node.value if k.value == str(part)), None)
-            if nxt is None:
-                return node
-            node = nxt
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            node = node.value[part]
-        else:
-            return node
-    return node
-
-
 def _written_at(data: Any, loc: tuple[Any, ...]) -> tuple[Any, ...]:
     """Where a task field is written: in the task, in its twin (``user_task``), or in ``defaults``."""
     if len(loc) < 3 or loc[0] != "tasks" or not isinstance(loc[1], int) or not isinstance(data, dict):
@@ -69,7 +55,7 @@ def _written_at(data: Any, loc: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 def _line(node: yaml.Node | None, data: Any, loc: tuple[Any, ...]) -> int | None:
-    found = _node_at(node, _written_at(data, loc))
+    found = node_at(node, _written_at(data, loc))
     return found.start_mark.line + 1 if found is not None else None
 
 

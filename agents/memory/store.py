@@ -18,15 +18,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
 from agents.memory.model import Evidence, Kind, MemoryEntry, PlannerView, Statement
 from agents.models import utcnow
+from agents.sqlite import SqliteStore
 from tools.home import errand_home
 
 SCHEMA = """
@@ -71,30 +70,11 @@ class ForgetError(LookupError):
     """No memory entry with that id."""
 
 
-class MemoryStore:
+class MemoryStore(SqliteStore):
     """Read and write the person's memory. One connection per store, shared by threads under a lock."""
 
     def __init__(self, path: Path | None = None) -> None:
-        self.path = path or errand_home() / "memory.sqlite"
-        self._lock = threading.Lock()
-        self._conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-        self._conn.row_factory = sqlite3.Row
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.executescript(SCHEMA)
-
-    def close(self) -> None:
-        self._conn.close()
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-                self._conn.execute("COMMIT")
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
+        super().__init__(path or errand_home() / "memory.sqlite", SCHEMA)
 
     # -- what has been read --------------------------------------------------------------
 

@@ -20,16 +20,15 @@ from __future__ import annotations
 import hashlib
 import os
 import socket
-import sqlite3
 import threading
-from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterator, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
 from agents.models import utcnow
+from agents.sqlite import SqliteStore
 from tools.home import errand_home
 
 MAX_ATTEMPTS = 3
@@ -69,29 +68,10 @@ def _me() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
 
 
-class Ledger:
+class Ledger(SqliteStore):
     def __init__(self, path: Path | None = None, *, lease_seconds: int = DEFAULT_LEASE_SECONDS) -> None:
-        self.path = path or errand_home() / "triggers.sqlite"
+        super().__init__(path or errand_home() / "triggers.sqlite", SCHEMA)
         self.lease = timedelta(seconds=lease_seconds)
-        self._lock = threading.Lock()
-        self._conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-        self._conn.row_factory = sqlite3.Row
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.executescript(SCHEMA)
-
-    def close(self) -> None:
-        self._conn.close()
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-                self._conn.execute("COMMIT")
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
 
     def get(self, trigger: str, key: str) -> LedgerRow | None:
         with self._lock:
@@ -118,7 +98,7 @@ class Ledger:
         moment = now or datetime.now(timezone.utc)
         stamp = moment.isoformat(timespec="milliseconds")
         stale = (moment - self.lease).isoformat(timespec="milliseconds")
-        with self._transaction() as conn:
+        with self.transaction() as conn:
             row = conn.execute("SELECT * FROM events WHERE trigger=? AND key=?", (trigger, key)).fetchone()
             if row is None:
                 conn.execute("INSERT INTO events (trigger, key, status, run_id, claimed_by, claimed_at, updated_at) "
@@ -134,14 +114,14 @@ class Ledger:
                                                  (trigger, key)).fetchone()))
 
     def settle(self, trigger: str, key: str, status: Status, *, summary: str = "", error: str | None = None) -> None:
-        with self._transaction() as conn:
+        with self.transaction() as conn:
             conn.execute("UPDATE events SET status=?, summary=?, error=?, updated_at=? WHERE trigger=? AND key=?",
                          (status, summary[:500], error, utcnow(), trigger, key))
 
     def dismissed(self, run_id: str, reason: str = "") -> LedgerRow | None:
         """Record that the person dismissed the proposal of ``run_id``; the row, or None when the
         run is not a trigger's proposal."""
-        with self._transaction() as conn:
+        with self.transaction() as conn:
             updated = conn.execute("UPDATE events SET status='dismissed', summary=?, updated_at=? WHERE run_id=?",
                                    (f"dismissed{': ' + reason if reason else ''}"[:500], utcnow(), run_id))
             if not updated.rowcount:
