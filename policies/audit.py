@@ -95,11 +95,16 @@ class AuditEntry(BaseModel):
 
 def entry_hash(prev: str, at: str, kind: str, key: str, run_id: str | None, action_id: str | None,
                user_id: str | None, tool: str | None, args_hash: str | None, data: Any) -> str:
-    """sha256 over the previous hash and the entry's canonical JSON (``data`` as stored or parsed)."""
-    body = _canonical({"at": at, "kind": kind, "key": key, "run_id": run_id, "action_id": action_id,
-                       "user_id": user_id, "tool": tool, "args_hash": args_hash,
-                       "data": json.loads(data) if isinstance(data, str) else data})
-    return hashlib.sha256(f"{prev}\n{body}".encode()).hexdigest()
+    """sha256 over the previous hash and the entry's canonical JSON.
+
+    ``data`` is the stored canonical body (a string) or the object it came from. The body is
+    spliced into the envelope as stored — the same bytes ``_canonical`` of the whole entry gives,
+    without encoding the data twice — so a body altered in any way no longer verifies.
+    """
+    body = data if isinstance(data, str) else _canonical(data)
+    envelope = _canonical({"action_id": action_id, "args_hash": args_hash, "at": at})[:-1]
+    tail = _canonical({"key": key, "kind": kind, "run_id": run_id, "tool": tool, "user_id": user_id})[1:]
+    return hashlib.sha256(f"{prev}\n{envelope},\"data\":{body},{tail}".encode()).hexdigest()
 
 
 class AuditProblem(BaseModel):
@@ -187,7 +192,7 @@ class AuditLog:
                     return _entry(existing)
                 last = conn.execute("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1").fetchone()
                 seq, prev = (last["seq"] + 1, last["hash"]) if last else (1, GENESIS)
-                digest = entry_hash(prev, stamp, kind, key, run_id, action_id, user_id, tool, args_hash, data)
+                digest = entry_hash(prev, stamp, kind, key, run_id, action_id, user_id, tool, args_hash, body)
                 conn.execute(f"INSERT INTO entries ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                              (seq, stamp, kind, key, run_id, action_id, user_id, tool, args_hash, body, prev, digest))
                 conn.execute("INSERT INTO head (id, seq, hash) VALUES (1, ?, ?) "
@@ -197,9 +202,10 @@ class AuditLog:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
-        return AuditEntry(seq=seq, at=datetime.fromisoformat(stamp.replace("Z", "+00:00")), kind=kind, key=key,
-                          run_id=run_id, action_id=action_id, user_id=user_id, tool=tool, args_hash=args_hash,
-                          data=json.loads(body), prev=prev, hash=digest)
+        # built from values this method just wrote: no need to validate them again
+        return AuditEntry.model_construct(seq=seq, at=datetime.fromisoformat(stamp.replace("Z", "+00:00")),
+                                          kind=kind, key=key, run_id=run_id, action_id=action_id, user_id=user_id,
+                                          tool=tool, args_hash=args_hash, data=data, prev=prev, hash=digest)
 
     def _read_head(self, conn: sqlite3.Connection) -> dict[str, Any] | None:
         row = conn.execute("SELECT seq, hash FROM head WHERE id=1").fetchone()
