@@ -447,6 +447,7 @@ class Engine:
                    if a.status in (ActionStatus.REJECTED, ActionStatus.SUPPRESSED, ActionStatus.DENIED,
                                    ActionStatus.EXPIRED, ActionStatus.SUPERSEDED)}
         refused = {a.key for a in conflicts}
+        refused_calls = {a.proposed for a in conflicts}
         candidates = selection.candidates if selection is not None else [None]
         for rank, candidate in enumerate(candidates, start=1):
             scope = env.with_roots(pick=candidate, choice=self._why(selection, rank))
@@ -462,7 +463,9 @@ class Engine:
                     done = last  # the person edited this read: keep what they asked for
                 if done is not None:
                     return done.output, None
-            if digest in blocked or (key and key in refused):
+            # an option the service refused (sold out, slot taken…) is not offered again, whether
+            # the step names a key for its options or the exact call identifies it
+            if digest in blocked or digest in refused_calls or (key and key in refused):
                 continue
             failed = next((a for a in same if a.status is ActionStatus.FAILED and not a.refused_option(next_on)),
                           None)
