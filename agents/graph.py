@@ -240,9 +240,10 @@ class ErrandNodes:
             if isinstance(exc, GraphBubbleUp):
                 raise
             plan = Plan.fail(f"the planner failed: {type(exc).__name__}: {exc}")
-        update: dict[str, Any] = {"step": step, "notes": {**state.get("notes", {}), **plan.notes},
-                                  "steps": [*state.get("steps", []),
-                                            {"n": step, "kind": plan.kind, "text": plan.text}]}
+        update: dict[str, Any] = {"step": step, "steps": [*state.get("steps", []),
+                                                          {"n": step, "kind": plan.kind, "text": plan.text}]}
+        if plan.notes:  # an unchanged channel is not rewritten into the checkpoint
+            update["notes"] = {**state.get("notes", {}), **plan.notes}
         if plan.kind == "question":
             update["pending_question"] = {"question": plan.text, "slot": plan.slot, "choices": plan.choices,
                                           "call_id": plan.call_id}
