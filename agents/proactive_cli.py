@@ -177,7 +177,7 @@ def triggers_list(as_json: bool = typer.Option(False, "--json"),
 def triggers_check(paths: list[Path] = typer.Argument(..., help="Trigger files or directories.")) -> None:
     """Check trigger files; every problem is reported with its file and line."""
     from agents.triggers import TriggerError, load_trigger_file
-    from agents.triggers.loader import yaml_files
+    from tools.loading import yaml_files
 
     count = 0
     for path in paths:

@@ -91,6 +91,13 @@ def read_yaml(path: str | Path) -> tuple[Any, yaml.Node | None]:
     return data, node
 
 
+def yaml_files(path: Path) -> list[Path]:
+    """The YAML files a path names: a directory's ``*.yaml``/``*.yml`` (sorted), or the file itself."""
+    if path.is_dir():
+        return sorted([*path.glob("*.yaml"), *path.glob("*.yml")])
+    return [path]
+
+
 def load_model(path: str | Path, model: type[M]) -> M:
     """Read a YAML or JSON file into ``model``; raise :class:`InputError` naming file and line."""
     return parse_model(read_text(path), model, source=str(path))

@@ -30,7 +30,7 @@ from agents.playbooks.expr import ExprError
 from agents.playbooks.model import expression, template
 from agents.understanding.model import INTENTS, SLOT_TYPES, intent_domain
 from tools.home import errand_home
-from tools.loading import InputError, line_of, parse_yaml, read_text, validation_problems
+from tools.loading import InputError, line_of, parse_yaml, read_text, validation_problems, yaml_files
 from tools.profile import UserProfile
 
 SHIPPED_DIR = Path(__file__).parent / "bundles"
@@ -215,12 +215,6 @@ def load_bundle_file(path: str | Path) -> list[Bundle]:
     return parse_bundles(text, source=str(path))
 
 
-def _yaml_files(path: Path) -> list[Path]:
-    if path.is_dir():
-        return sorted([*path.glob("*.yaml"), *path.glob("*.yml")])
-    return [path]
-
-
 @dataclass
 class BundleSet:
     """The bundles a concierge plans with, by id."""
@@ -253,7 +247,7 @@ def _from_entry_point(name: str, target: Any) -> list[Bundle]:
         if isinstance(item, Bundle):
             found.append(item)
         elif isinstance(item, (str, Path)):
-            for path in _yaml_files(Path(item)):
+            for path in yaml_files(Path(item)):
                 found += load_bundle_file(path)
         else:
             raise BundleError(f"entry point {name}", [(None, f"gave {type(item).__name__}, not a path or a Bundle")])
@@ -263,7 +257,7 @@ def _from_entry_point(name: str, target: Any) -> list[Bundle]:
 @lru_cache(maxsize=1)
 def _installed() -> BundleSet:
     found = BundleSet()
-    for path in _yaml_files(SHIPPED_DIR):
+    for path in yaml_files(SHIPPED_DIR):
         found.add(load_bundle_file(path))
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         try:
@@ -280,10 +274,10 @@ def load_bundles(*paths: str | Path, home: bool = True) -> BundleSet:
     found = BundleSet(dict(_installed().bundles))
     own = errand_home() / "bundles"
     if home and own.is_dir():
-        for path in _yaml_files(own):
+        for path in yaml_files(own):
             found.add(load_bundle_file(path))
     for given in paths:
-        for file in _yaml_files(Path(given)):
+        for file in yaml_files(Path(given)):
             found.add(load_bundle_file(file))
     return found
 

@@ -40,7 +40,7 @@ from agents.playbooks.model import (
 )
 from agents.memory.model import MEMORY_FIELDS
 from tools.home import errand_home
-from tools.loading import InputError, parse_yaml, validation_problems
+from tools.loading import InputError, parse_yaml, validation_problems, yaml_files
 from tools.profile import UserProfile
 
 SHIPPED_DIR = Path(__file__).parent
@@ -326,12 +326,6 @@ def load_playbook_file(path: str | Path, *, tools: ToolSource = None) -> list[Pl
     return parse_playbooks(text, source=str(path), tools=tools)
 
 
-def _yaml_files(path: Path) -> list[Path]:
-    if path.is_dir():
-        return sorted([*path.glob("*.yaml"), *path.glob("*.yml")])
-    return [path]
-
-
 @dataclass
 class PlaybookSet:
     """The playbooks an offline brain plans with, by intent."""
@@ -372,7 +366,7 @@ def _from_entry_point(name: str, target: Any, tools: ToolSource) -> list[Playboo
                                                             for loc, msg in problems])
             books.append(item)
         elif isinstance(item, (str, Path)):
-            for path in _yaml_files(Path(item)):
+            for path in yaml_files(Path(item)):
                 books += load_playbook_file(path, tools=tools)
         else:
             raise PlaybookError(f"entry point {name}", [(None, "must give a path, a list of paths, playbooks, "
@@ -387,7 +381,7 @@ def load_playbooks(*paths: str | Path, tools: ToolSource = None, shipped: bool =
     then ``paths``; a later playbook for the same intent replaces an earlier one."""
     found = PlaybookSet()
     if shipped:
-        for path in _yaml_files(SHIPPED_DIR):
+        for path in yaml_files(SHIPPED_DIR):
             found.add(load_playbook_file(path, tools=tools))
     if plugins:
         for ep in entry_points(group=ENTRY_POINT_GROUP):
@@ -399,9 +393,9 @@ def load_playbooks(*paths: str | Path, tools: ToolSource = None, shipped: bool =
     if home:
         own = errand_home() / "playbooks"
         if own.is_dir():
-            for path in _yaml_files(own):
+            for path in yaml_files(own):
                 found.add(load_playbook_file(path, tools=tools))
     for path in paths:
-        for file in _yaml_files(Path(path)):
+        for file in yaml_files(Path(path)):
             found.add(load_playbook_file(file, tools=tools))
     return found

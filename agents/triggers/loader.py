@@ -33,7 +33,7 @@ from agents.playbooks.model import Text, expression, template
 from agents.triggers.model import Trigger, TriggerFile
 from agents.triggers.sources import Source, event_fields, sources
 from tools.home import errand_home
-from tools.loading import InputError, line_of, parse_yaml, read_text, validation_problems
+from tools.loading import InputError, line_of, parse_yaml, read_text, validation_problems, yaml_files
 from tools.profile import UserProfile
 
 SHIPPED_DIR = Path(__file__).parent
@@ -221,12 +221,6 @@ class TriggerSet:
         return len(self.triggers)
 
 
-def yaml_files(path: Path) -> list[Path]:
-    if path.is_dir():
-        return sorted([*path.glob("*.yaml"), *path.glob("*.yml")])
-    return [path]
-
-
 def _from_entry_point(name: str, target: Any) -> list[Trigger]:
     if callable(target) and not isinstance(target, (str, Path)):
         target = target()
@@ -268,5 +262,4 @@ def load_triggers(*paths: str | Path, shipped: bool = True, plugins: bool = True
     return found
 
 
-__all__ = ["TriggerError", "TriggerSet", "check_trigger", "load_trigger_file", "load_triggers", "parse_triggers",
-           "yaml_files"]
+__all__ = ["TriggerError", "TriggerSet", "check_trigger", "load_trigger_file", "load_triggers", "parse_triggers"]
