@@ -24,7 +24,7 @@ from langgraph.types import Command
 
 from agents.brains.base import Brain
 from agents.gate import Gate
-from agents.graph import ErrandNodes, RunState, build_graph
+from agents.graph import NODES_KEY, ErrandNodes, RunState, shared_graph
 from agents.models import (
     Action,
     AnswerResume,
@@ -92,8 +92,9 @@ class Agent:
     def graph(self) -> CompiledStateGraph:
         """The compiled LangGraph graph (embed it, inspect it, draw it with get_graph().draw_mermaid())."""
         if self._graph is None:
-            self._graph = build_graph(self.nodes).compile(
-                checkpointer=open_checkpointer(self._checkpointer_target), name=self.name)
+            self._graph = shared_graph().copy(update={
+                "checkpointer": open_checkpointer(self._checkpointer_target), "name": self.name,
+                "config": {"configurable": {NODES_KEY: self.nodes}}})
         return self._graph
 
     @property

@@ -16,8 +16,10 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Literal, TypedDict
 
 from langchain_core.tools import BaseTool
+from langchain_core.runnables import RunnableConfig
 from langgraph.config import get_stream_writer
 from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import interrupt
 from pydantic import ValidationError
 
@@ -503,22 +505,55 @@ def _parse_answer(value: Any) -> str | None:
     return resume.text if isinstance(resume, AnswerResume) else None
 
 
-def build_graph(nodes: ErrandNodes) -> StateGraph:
-    """The standard errand graph over ``nodes`` (uncompiled, so it can be extended)."""
+NODES_KEY = "errand_nodes"
+"""Where a late-bound graph finds its :class:`ErrandNodes`: ``config["configurable"][NODES_KEY]``."""
+
+_NODE_METHODS = {"understand": "understand", "ask": "ask", "plan": "plan", "gate": "gate_actions",
+                 "approve": "approve", "act": "act", "respond": "respond"}
+_ROUTES = {"understand": "after_understand", "ask": "after_ask", "plan": "after_plan", "gate": "after_gate",
+           "approve": "after_approve"}
+
+
+def _late_bound(method: str) -> Any:
+    """A node (or router) that runs ``method`` of the ErrandNodes in the run's config."""
+    def call(state: RunState, config: RunnableConfig) -> Any:
+        return getattr(config["configurable"][NODES_KEY], method)(state)
+    call.__name__ = call.__qualname__ = method
+    # a router's Literal return type tells LangGraph (and drawings) where it may lead
+    call.__annotations__ = {**call.__annotations__,
+                            "return": getattr(ErrandNodes, method).__annotations__.get("return", "Any")}
+    return call
+
+
+def build_graph(nodes: ErrandNodes | None = None) -> StateGraph:
+    """The standard errand graph (uncompiled, so it can be extended).
+
+    Over ``nodes``, each node is that object's method. Without ``nodes`` the graph is
+    *late-bound*: each node runs the method of the ErrandNodes found in the run's config
+    under :data:`NODES_KEY`, so one compiled graph serves every agent of a process
+    (see :func:`shared_graph`)."""
+    def bound(method: str) -> Any:
+        return getattr(nodes, method) if nodes is not None else _late_bound(method)
+
     graph = StateGraph(RunState)
-    graph.add_node("understand", nodes.understand)
-    graph.add_node("ask", nodes.ask)
-    graph.add_node("plan", nodes.plan)
-    graph.add_node("gate", nodes.gate_actions)
-    graph.add_node("approve", nodes.approve)
-    graph.add_node("act", nodes.act)
-    graph.add_node("respond", nodes.respond)
+    for name, method in _NODE_METHODS.items():
+        graph.add_node(name, bound(method))
     graph.add_edge(START, "understand")
-    graph.add_conditional_edges("understand", nodes.after_understand)
-    graph.add_conditional_edges("ask", nodes.after_ask)
-    graph.add_conditional_edges("plan", nodes.after_plan)
-    graph.add_conditional_edges("gate", nodes.after_gate)
-    graph.add_conditional_edges("approve", nodes.after_approve)
+    for name, method in _ROUTES.items():
+        graph.add_conditional_edges(name, bound(method))
     graph.add_edge("act", "plan")
     graph.add_edge("respond", END)
     return graph
+
+
+_shared: CompiledStateGraph | None = None
+
+
+def shared_graph() -> CompiledStateGraph:
+    """The late-bound standard graph, compiled once per process (compiling costs milliseconds;
+    an eval runs thousands of agents). Bind it to an agent with
+    ``shared_graph().copy(update={"checkpointer": ..., "config": {"configurable": {NODES_KEY: nodes}}})``."""
+    global _shared
+    if _shared is None:
+        _shared = build_graph().compile()
+    return _shared

@@ -638,8 +638,7 @@ class ShopService(SandboxService):
                                   f"allowed: {', '.join(categories)}", {"allowed": list(categories)})
             if offer_filter.merchant_id is not None:
                 self._merchant_row(conn, offer_filter.merchant_id)
-            all_offers = self._offers(conn)
-            scored: list[tuple[int, dict]] = []
+            matched: list[tuple[int, sqlite3.Row]] = []
             for row in conn.execute("SELECT * FROM products ORDER BY id"):
                 if category is not None and row["category"] != category:
                     continue
@@ -651,12 +650,17 @@ class ShopService(SandboxService):
                                      *([cat["name"], cat["name_zh"]] if cat else [])]).lower(), 2),
                           ((row["description"] or "").lower() + " " + (row["attributes"] or "").lower(), 1)]
                 score = relevance(terms, fields)
-                if score is None:
-                    continue
+                if score is not None:
+                    matched.append((score, row))
+            # offers only of the products that matched: a narrow query reads a handful, not the catalogue
+            ids = [row["id"] for _, row in matched]
+            all_offers = (self._offers(conn, f"WHERE o.product_id IN ({','.join('?' * len(ids))})", ids)
+                          if 0 < len(ids) <= 500 else self._offers(conn) if ids else {})
+            scored: list[tuple[int, dict]] = []
+            for score, row in matched:
                 offers = [o for o in all_offers.get(row["id"], []) if offer_filter.accepts(o)]
-                if not offers:
-                    continue
-                scored.append((score, self._product_dict(row, offers, categories)))
+                if offers:
+                    scored.append((score, self._product_dict(row, offers, categories)))
         results = _sorted(scored, sort or ("relevance" if terms else None))
         return {"total": len(results), "limit": limit, "offset": offset, "currency": CURRENCY,
                 "results": results[offset:offset + limit]}
