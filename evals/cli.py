@@ -1,7 +1,7 @@
 """``errand eval``: run suites, re-grade logs, check suite files.
 
     errand eval run SUITE… [--model SPEC] [--base-url URL] [--policy FILE] [--agent NAME] [--k N]
-                           [--concurrency N] [--json FILE] [--html FILE] [--junit FILE]
+                           [--concurrency N] [--workers N] [--json FILE] [--html FILE] [--junit FILE]
                            [--baseline FILE] [--min-pass RATE] [--resume]
     errand eval grade LOG [--suite SUITE…] [--json FILE] [--html FILE] [--junit FILE] [--baseline FILE]
     errand eval check SUITE… [--gold]
@@ -120,6 +120,9 @@ def run(
     agent: Optional[str] = typer.Option(None, "--agent", help="Agent for every task (default: each suite's)"),
     k: int = typer.Option(1, "--k", min=1, max=100, help="Trials per task"),
     concurrency: int = typer.Option(8, "--concurrency", min=1, max=512, help="Trials at once"),
+    workers: Optional[int] = typer.Option(None, "--workers", min=1, max=512,
+                                          help="Worker processes sharing the concurrency (default: one per CPU, "
+                                               "up to the concurrency, from 4 trials at once; 1: one process)"),
     json_path: Optional[Path] = typer.Option(None, "--json", help="Summary JSON (default: next to the log)"),
     html_path: Optional[Path] = typer.Option(None, "--html", help="HTML report (default: next to the log)"),
     junit_path: Optional[Path] = typer.Option(None, "--junit", help="JUnit XML for CI"),
@@ -149,8 +152,8 @@ def run(
     progress = _Progress(k)
     try:
         loaded = load_suites(list(suites))
-        config = EvalConfig(k=k, concurrency=concurrency, retries=retries, resume=resume, log=log, out_dir=out_dir,
-                            tasks=task, tags=tag, prices=PriceTable.load(prices))
+        config = EvalConfig(k=k, concurrency=concurrency, workers=workers, retries=retries, resume=resume, log=log,
+                            out_dir=out_dir, tasks=task, tags=tag, prices=PriceTable.load(prices))
         harness = Harness(agent=agent, model=model, base_url=base_url, policy=policy, user_model=user_model)
         try:
             result = asyncio.run(Evaluator(loaded, harness, config, progress).run())
@@ -165,8 +168,9 @@ def run(
     except (InputError, SuiteError, HarnessError, LogError, ValueError) as exc:
         _fail(str(exc))
         return
-    console.print(f"{result.ran} trial(s) run, {result.reused} reused from the log, in {result.seconds:.1f}s; "
-                  f"log: {result.log}", highlight=False)
+    processes = f" by {result.workers} worker processes" if result.workers > 1 else ""
+    console.print(f"{result.ran} trial(s) run, {result.reused} reused from the log, in {result.seconds:.1f}s"
+                  f"{processes}; log: {result.log}", highlight=False)
     json_out, html_out = _outputs(result.log, json_path, html_path)
     raise typer.Exit(_finish(outcome, result.records, json_path=json_out, html_path=html_out, junit_path=junit_path,
                              fail_on_regression=fail_on_regression, notes=[]))

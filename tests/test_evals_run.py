@@ -5,12 +5,12 @@ codes, infrastructure errors, and token accounting through a real OpenAI client.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 import xml.etree.ElementTree as ET
 from typing import Any
@@ -141,25 +141,27 @@ def test_html_report_renders_in_headless_chromium(mini_run, tmp_path):
     assert dom.count("<svg") >= 2  # the success and pass^k charts
 
 
-def test_trials_really_overlap(tmp_path):
-    """Concurrency is structural, not timed: the most model calls in flight at once."""
-    state = {"now": 0, "peak": 0}
-    lock = threading.Lock()
+@pytest.mark.parametrize("workers", [1, 2])
+def test_trials_really_overlap(tmp_path, workers):
+    """Concurrency is structural, not timed: the most model calls in flight at once (counted in
+    shared memory, which forked worker processes inherit)."""
+    now, peak = multiprocessing.Value("i", 0), multiprocessing.Value("i", 0)
 
     class Slow(ScriptedChatModel):
         def _generate(self, messages, stop=None, run_manager=None, **kw):  # noqa: ANN001, ANN202
-            with lock:
-                state["now"] += 1
-                state["peak"] = max(state["peak"], state["now"])
+            with now.get_lock():
+                now.value += 1
+                peak.value = max(peak.value, now.value)
             time.sleep(0.15)
-            with lock:
-                state["now"] -= 1
+            with now.get_lock():
+                now.value -= 1
             return super()._generate(messages, stop, run_manager, **kw)
 
     suite = Suite.model_validate({**SUITE, "tasks": SUITE["tasks"][:1]})
     run = run_eval([suite], Harness(brain=lambda name, task: Slow(script=BUY)),
-                   EvalConfig(k=6, concurrency=6, out_dir=tmp_path))
-    assert all(r.passed for r in run.records) and state["peak"] >= 4
+                   EvalConfig(k=6, concurrency=6, workers=workers, out_dir=tmp_path))
+    assert run.workers == workers
+    assert all(r.passed for r in run.records) and peak.value >= 4
 
 
 def test_infrastructure_errors_are_retried_and_never_counted_as_failures(tmp_path):
