@@ -35,6 +35,7 @@ from agents.models import (
     Decision,
     Edit,
     FinalAnswer,
+    GateVerdict,
     PendingAction,
     QuestionRequest,
     Reject,
@@ -43,7 +44,7 @@ from agents.models import (
     resume_adapter,
     utcnow,
 )
-from policies.audit import AuditLog
+from policies.audit import AuditLog, Pending, decision_entry, execution_entry, money_fields
 from tools.calling import call_tool, validate_args
 from tools.model import Effect, tool_meta
 
@@ -294,8 +295,15 @@ class ErrandNodes:
         return update
 
     def gate_actions(self, state: RunState) -> dict[str, Any]:
-        """Decide allow / ask / deny for every proposed action of this step."""
+        """Decide allow / ask / deny for every proposed action of this step.
+
+        Every decision goes to the audit log. A step whose actions are all allowed and move no
+        money goes straight to ``act``, which writes each decision in the same transaction as
+        its execution (one commit per tool call instead of two); any other step's decisions are
+        written here, so a person is only ever asked about what the log already holds and a
+        spending cap sees committed money at once."""
         history, current = self._split(state)
+        decided: list[tuple[Action, Any]] = []
         for action in current:
             if action.status is not ActionStatus.PROPOSED:
                 continue
@@ -305,14 +313,7 @@ class ErrandNodes:
                 run_id=state["run_id"], agent=self.agent, action_id=action.id, tool=action.tool, args=action.args,
                 meta=meta, tool_exists=tool is not None,
                 user=state.get("user", {}), provenance=action.provenance, history=history))
-            self.audit.record_decision(run_id=state["run_id"], action_id=action.id, agent=self.agent,
-                                       tool=action.tool, args=action.args, args_hash=action.args_hash,
-                                       user_id=state.get("user", {}).get("id"), meta=meta,
-                                       verdict=verdict.model_dump(mode="json"))
-            # the full observation lives in the audit log; the run keeps it only where a person may
-            # still ask to remember the approval (it is what a remembered rule is built from)
-            offered = (verdict.signals.get("remember") or {}).get("offered")
-            action.verdict = verdict if offered else verdict.model_copy(update={"observed": {}})
+            action.verdict = verdict
             if verdict.decision is Decision.ALLOW:
                 action.status = ActionStatus.ALLOWED
             elif verdict.decision is Decision.DENY:
@@ -322,9 +323,23 @@ class ErrandNodes:
                 ttl = verdict.expires_in_seconds or DEFAULT_APPROVAL_TTL_SECONDS
                 action.expires_at = (datetime.now(timezone.utc) + timedelta(seconds=ttl)).isoformat(
                     timespec="milliseconds")
+            decided.append((action, meta))
             _emit("gate_decided", state, action_id=action.id, decision=verdict.decision.value,
                   reasons=verdict.reasons)
+        if not all(self._logged_with_execution(action, meta) for action, meta in decided):
+            self.audit.append_all([self._decision_entry(state, action, meta) for action, meta in decided])
+            for action, _ in decided:
+                action.verdict = _kept(action.verdict)
         return {"actions": self._merge(history, current)}
+
+    @staticmethod
+    def _logged_with_execution(action: Action, meta: Any) -> bool:
+        return action.status is ActionStatus.ALLOWED and money_fields(meta, action.args)[0] is None
+
+    def _decision_entry(self, state: RunState, action: Action, meta: Any) -> Pending:
+        return decision_entry(run_id=state["run_id"], action_id=action.id, agent=self.agent, tool=action.tool,
+                              args=action.args, args_hash=action.args_hash, user_id=state.get("user", {}).get("id"),
+                              meta=meta, verdict=action.verdict.model_dump(mode="json") if action.verdict else {})
 
     def approve(self, state: RunState) -> dict[str, Any]:
         """Pause until a person decides; decisions are keyed by action id and bound to args hashes.
@@ -425,6 +440,10 @@ class ErrandNodes:
         for action in current:
             if action.status not in (ActionStatus.ALLOWED, ActionStatus.APPROVED) or action.result:
                 continue
+            tool = self.tools[action.tool]
+            meta = tool_meta(tool)
+            # the gate left this decision to be written with the execution (a no-op if it wrote it)
+            entries = [self._decision_entry(state, action, meta)] if self._logged_with_execution(action, meta) else []
             # recompute from the args about to run: a stored hash is not evidence of what runs
             actual_hash = canonical_args_hash(action.tool, action.args)
             needs_approval = action.verdict is None or action.verdict.decision is not Decision.ALLOW
@@ -432,15 +451,17 @@ class ErrandNodes:
                 action.status = ActionStatus.FAILED
                 action.result = {"ok": False, "error": {"kind": "not_approved",
                                  "message": "the arguments differ from what was approved; not executed"}}
+                if entries:
+                    self.audit.append_all(entries)
                 continue
-            tool = self.tools[action.tool]
             result = call_tool(tool, action.args, key=f"{state['run_id']}:{action.id}")
             action.result = result.model_dump(mode="json")
             action.status = ActionStatus.EXECUTED if result.ok else ActionStatus.FAILED
-            self.audit.record_execution(run_id=state["run_id"], action_id=action.id, tool=action.tool,
-                                        args=action.args, args_hash=actual_hash,
-                                        user_id=state.get("user", {}).get("id"), meta=tool_meta(tool),
-                                        result=action.result)
+            entries.append(execution_entry(run_id=state["run_id"], action_id=action.id, tool=action.tool,
+                                           args=action.args, args_hash=actual_hash,
+                                           user_id=state.get("user", {}).get("id"), meta=meta, result=action.result))
+            self.audit.append_all(entries)
+            action.verdict = _kept(action.verdict)
             _emit("tool_result", state, action_id=action.id, tool=action.tool, ok=result.ok,
                   output=result.output if result.ok else None,
                   error=result.error.message if result.error else None)
@@ -493,6 +514,15 @@ class ErrandNodes:
         if ActionStatus.PROPOSED.value in statuses:
             return "gate"
         return "act"
+
+
+def _kept(verdict: GateVerdict | None) -> GateVerdict | None:
+    """The verdict as the run keeps it once it is logged: the full observation lives in the audit
+    log; the run keeps it only where a person may still ask to remember the approval (it is
+    what a remembered rule is built from)."""
+    if verdict is None or not verdict.observed or (verdict.signals.get("remember") or {}).get("offered"):
+        return verdict
+    return verdict.model_copy(update={"observed": {}})
 
 
 def _parse_answer(value: Any) -> str | None:

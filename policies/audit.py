@@ -29,6 +29,7 @@ import json
 import os
 import sqlite3
 import threading
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -180,46 +181,58 @@ class AuditLog:
                action_id: str | None = None, user_id: str | None = None, tool: str | None = None,
                args_hash: str | None = None, at: datetime | None = None) -> AuditEntry:
         """Append one entry, or return the existing one with the same ``key`` (idempotent)."""
+        return self.append_all([Pending(kind=kind, key=key, data=data, run_id=run_id, action_id=action_id,
+                                        user_id=user_id, tool=tool, args_hash=args_hash, at=at)])[0]
+
+    def append_all(self, entries: "list[Pending]") -> list[AuditEntry]:
+        """Append several entries in one transaction, in order (each idempotent by its key).
+
+        One transaction is one commit: a tool call's decision and execution written together
+        cost the log one write instead of two."""
         conn, lock = self._conn()
-        stamp = _stamp(at or now())
-        body = _canonical(data)
+        written: list[AuditEntry] = []
         with lock:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                existing = conn.execute(f"SELECT {_COLUMNS} FROM entries WHERE key=?", (key,)).fetchone()
-                if existing is not None:
-                    conn.execute("COMMIT")
-                    return _entry(existing)
                 last = conn.execute("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1").fetchone()
-                seq, prev = (last["seq"] + 1, last["hash"]) if last else (1, GENESIS)
-                digest = entry_hash(prev, stamp, kind, key, run_id, action_id, user_id, tool, args_hash, body)
-                conn.execute(f"INSERT INTO entries ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                             (seq, stamp, kind, key, run_id, action_id, user_id, tool, args_hash, body, prev, digest))
-                conn.execute("INSERT INTO head (id, seq, hash) VALUES (1, ?, ?) "
-                             "ON CONFLICT(id) DO UPDATE SET seq=excluded.seq, hash=excluded.hash", (seq, digest))
+                seq, prev = (last["seq"], last["hash"]) if last else (0, GENESIS)
+                for entry in entries:
+                    stamp = _stamp(entry.at or now())
+                    body = _canonical(entry.data)
+                    digest = entry_hash(prev, stamp, entry.kind, entry.key, entry.run_id, entry.action_id,
+                                        entry.user_id, entry.tool, entry.args_hash, body)
+                    inserted = conn.execute(
+                        f"INSERT INTO entries ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                        "ON CONFLICT(key) DO NOTHING",
+                        (seq + 1, stamp, entry.kind, entry.key, entry.run_id, entry.action_id, entry.user_id,
+                         entry.tool, entry.args_hash, body, prev, digest)).rowcount
+                    if not inserted:  # logged before (a node re-run after a resume or crash)
+                        written.append(_entry(conn.execute(f"SELECT {_COLUMNS} FROM entries WHERE key=?",
+                                                           (entry.key,)).fetchone()))
+                        continue
+                    # built from values just written: no need to validate them again
+                    written.append(AuditEntry.model_construct(
+                        seq=seq + 1, at=datetime.fromisoformat(stamp.replace("Z", "+00:00")), kind=entry.kind,
+                        key=entry.key, run_id=entry.run_id, action_id=entry.action_id, user_id=entry.user_id,
+                        tool=entry.tool, args_hash=entry.args_hash, data=entry.data, prev=prev, hash=digest))
+                    seq, prev = seq + 1, digest
+                if last is None or seq != last["seq"]:
+                    conn.execute("INSERT INTO head (id, seq, hash) VALUES (1, ?, ?) "
+                                 "ON CONFLICT(id) DO UPDATE SET seq=excluded.seq, hash=excluded.hash", (seq, prev))
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
-        # built from values this method just wrote: no need to validate them again
-        return AuditEntry.model_construct(seq=seq, at=datetime.fromisoformat(stamp.replace("Z", "+00:00")),
-                                          kind=kind, key=key, run_id=run_id, action_id=action_id, user_id=user_id,
-                                          tool=tool, args_hash=args_hash, data=data, prev=prev, hash=digest)
+        return written
 
     def _read_head(self, conn: sqlite3.Connection) -> dict[str, Any] | None:
         row = conn.execute("SELECT seq, hash FROM head WHERE id=1").fetchone()
         return {"seq": row["seq"], "hash": row["hash"]} if row else None
 
-    def record_decision(self, *, run_id: str, action_id: str, agent: str, tool: str, args: dict[str, Any],
-                        args_hash: str, user_id: str | None, meta: "ToolMeta | None", verdict: dict[str, Any],
-                        at: datetime | None = None) -> AuditEntry:
-        """A gate decision (idempotent per run, action and args)."""
-        amount, method = money_fields(meta, args)
-        return self.append("decision", f"{run_id}:{action_id}:decision:{args_hash}", run_id=run_id,
-                           action_id=action_id, user_id=user_id, tool=tool, args_hash=args_hash, at=at,
-                           data={"agent": agent, "args": args, "effect": meta.effect.value if meta else None,
-                                 "verdict": verdict, "amount": amount, "payment_method": method})
+    def record_decision(self, **fields: Any) -> AuditEntry:
+        """A gate decision (idempotent per run, action and args); see :func:`decision_entry`."""
+        return self.append_all([decision_entry(**fields)])[0]
 
     def record_human(self, *, run_id: str, action_id: str, tool: str, args_hash: str, user_id: str | None,
                      decision: dict[str, Any], at: datetime | None = None) -> AuditEntry:
@@ -229,34 +242,9 @@ class AuditLog:
                            action_id=action_id, user_id=user_id, tool=tool, args_hash=args_hash, at=at,
                            data=decision)
 
-    def record_execution(self, *, run_id: str, action_id: str, tool: str, args: dict[str, Any], args_hash: str,
-                         user_id: str | None, meta: "ToolMeta | None", result: dict[str, Any],
-                         at: datetime | None = None) -> AuditEntry:
-        """What ran and how it went (idempotent per run, action and args: a replayed call is one call).
-
-        Spending caps count the *authorised* amount (the tool's money argument): it is what the
-        person agreed to and at least what was charged, and every tool states it the same way.
-        """
-        from policies.detectors.fraud import payees_of
-        from policies.detectors.pii import leaves
-        from policies.model import DEFAULT_PAYEE_ARGS
-
-        amount, payment_method = money_fields(meta, args)
-        effect = meta.effect.value if meta else None
-        output = result.get("output")
-        payees = [*payees_of(args, DEFAULT_PAYEE_ARGS),
-                  *(v for p, v in leaves(output) if p.rsplit(".", 1)[-1] == "merchant_id" and isinstance(v, str))]
-        ids = {k: v for k, v in output.items() if isinstance(v, (str, int)) and (k == "status" or k.endswith("id"))} \
-            if isinstance(output, dict) else {}
-        error = result.get("error") or None
-        return self.append("executed", f"{run_id}:{action_id}:executed:{args_hash}", run_id=run_id,
-                           action_id=action_id, user_id=user_id, tool=tool, args_hash=args_hash, at=at,
-                           data={"args": args, "effect": effect, "ok": bool(result.get("ok")), "amount": amount,
-                                 "payment_method": payment_method, "payees": sorted(set(payees)),
-                                 "output_ids": ids, "output_digest": hashlib.sha256(
-                                     _canonical(output).encode()).hexdigest(),
-                                 "error": {"kind": error.get("kind"), "message": error.get("message")}
-                                 if isinstance(error, dict) else None})
+    def record_execution(self, **fields: Any) -> AuditEntry:
+        """What ran and how it went (idempotent per run, action and args); see :func:`execution_entry`."""
+        return self.append_all([execution_entry(**fields)])[0]
 
     # -- reading ------------------------------------------------------------------------
 
@@ -384,6 +372,62 @@ class AuditLog:
                 f"the last entry's hash is not the expected head {expect_head[:16]}… (history was rewritten)")))
         return VerifyReport(ok=not problems, path=str(self.path), entries=len(rows),
                             head=rows[-1]["hash"] if rows else None, problems=problems)
+
+
+
+@dataclass(frozen=True)
+class Pending:
+    """An entry about to be appended (its place in the chain is given when it is written)."""
+
+    kind: str
+    key: str
+    data: dict[str, Any]
+    run_id: str | None = None
+    action_id: str | None = None
+    user_id: str | None = None
+    tool: str | None = None
+    args_hash: str | None = None
+    at: datetime | None = None
+
+
+def decision_entry(*, run_id: str, action_id: str, agent: str, tool: str, args: dict[str, Any], args_hash: str,
+                   user_id: str | None, meta: "ToolMeta | None", verdict: dict[str, Any],
+                   at: datetime | None = None) -> Pending:
+    """The entry of a gate decision."""
+    amount, method = money_fields(meta, args)
+    return Pending(kind="decision", key=f"{run_id}:{action_id}:decision:{args_hash}", run_id=run_id,
+                   action_id=action_id, user_id=user_id, tool=tool, args_hash=args_hash, at=at,
+                   data={"agent": agent, "args": args, "effect": meta.effect.value if meta else None,
+                         "verdict": verdict, "amount": amount, "payment_method": method})
+
+
+def execution_entry(*, run_id: str, action_id: str, tool: str, args: dict[str, Any], args_hash: str,
+                    user_id: str | None, meta: "ToolMeta | None", result: dict[str, Any],
+                    at: datetime | None = None) -> Pending:
+    """The entry of an executed action.
+
+    Spending caps count the *authorised* amount (the tool's money argument): it is what the
+    person agreed to and at least what was charged, and every tool states it the same way.
+    """
+    from policies.detectors.fraud import payees_of
+    from policies.detectors.pii import leaves
+    from policies.model import DEFAULT_PAYEE_ARGS
+
+    amount, payment_method = money_fields(meta, args)
+    effect = meta.effect.value if meta else None
+    output = result.get("output")
+    payees = [*payees_of(args, DEFAULT_PAYEE_ARGS),
+              *(v for p, v in leaves(output) if p.rsplit(".", 1)[-1] == "merchant_id" and isinstance(v, str))]
+    ids = {k: v for k, v in output.items() if isinstance(v, (str, int)) and (k == "status" or k.endswith("id"))} \
+        if isinstance(output, dict) else {}
+    error = result.get("error") or None
+    return Pending(kind="executed", key=f"{run_id}:{action_id}:executed:{args_hash}", run_id=run_id,
+                   action_id=action_id, user_id=user_id, tool=tool, args_hash=args_hash, at=at,
+                   data={"args": args, "effect": effect, "ok": bool(result.get("ok")), "amount": amount,
+                         "payment_method": payment_method, "payees": sorted(set(payees)),
+                         "output_ids": ids, "output_digest": hashlib.sha256(_canonical(output).encode()).hexdigest(),
+                         "error": {"kind": error.get("kind"), "message": error.get("message")}
+                         if isinstance(error, dict) else None})
 
 
 def money_fields(meta: "ToolMeta | None", args: dict[str, Any]) -> tuple[str | None, str | None]:

@@ -110,6 +110,50 @@ def test_every_decision_approval_and_execution_is_audited_once():
     assert log.verify().ok
 
 
+
+def test_a_step_that_pauses_logs_every_decision_before_anyone_is_asked():
+    both = {"tool_calls": [{"name": "find_tea", "args": {"query": "longjing"}}, buy()["tool_calls"][0]]}
+    bot = agent(both, "bought")
+    result = bot.run(REQUEST)
+    assert result.status is RunStatus.WAITING
+    log = AuditLog()
+    # the allowed read waits with the payment, so its decision is written now, not with its execution
+    assert [(e.kind, e.tool) for e in log.entries(run_ids=[result.run_id])] == [
+        ("decision", "find_tea"), ("decision", "buy_tea")]
+    assert bot.approve(result.run_id).status is RunStatus.DONE
+    kinds = [(e.kind, e.tool) for e in log.entries(run_ids=[result.run_id])]
+    assert kinds[:2] == [("decision", "find_tea"), ("decision", "buy_tea")]
+    assert sorted(kinds[2:]) == [("executed", "buy_tea"), ("executed", "find_tea"), ("human", "buy_tea")]
+    assert log.verify().ok
+
+
+def test_an_allowed_read_that_never_runs_still_has_its_decision_logged():
+    bot = agent(call("find_tea", query="longjing"), "done")
+    run_id, state = bot.start(REQUEST)
+    config = bot._config(run_id)
+    bot.graph.invoke(state, config, interrupt_before=["act"], durability="sync")
+    log = AuditLog()
+    assert log.entries(run_ids=[run_id]) == []  # the allowed read's decision goes with its execution
+    actions = bot.state(run_id)["actions"]
+    actions[0]["args"] = {"query": "something else"}  # tampered after the gate: must not run
+    bot.graph.update_state(config, {"actions": actions}, as_node="gate")
+    final = bot.continue_run(run_id)
+    assert final.actions[0].status is ActionStatus.FAILED
+    assert [(e.kind, e.tool) for e in log.entries(run_ids=[run_id])] == [("decision", "find_tea")]
+
+
+def test_appending_entries_together_is_one_idempotent_link_each():
+    from policies.audit import Pending
+
+    log = AuditLog()
+    first = log.append_all([Pending(kind="decision", key="r:1:decision", data={"n": 1}, run_id="r"),
+                            Pending(kind="executed", key="r:1:executed", data={"n": 2}, run_id="r")])
+    assert [e.seq for e in first] == [1, 2] and first[1].prev == first[0].hash
+    again = log.append_all([Pending(kind="decision", key="r:1:decision", data={"n": 1}, run_id="r"),
+                            Pending(kind="executed", key="r:2:executed", data={"n": 3}, run_id="r")])
+    assert again[0].seq == 1 and again[1].seq == 3 and again[1].prev == first[1].hash
+    assert len(log.entries()) == 3 and log.verify().ok
+
 def test_the_act_node_runs_nothing_the_gate_denied():
     bot = agent(buy("M013", "88.00"), "ok")
     result = bot.run(REQUEST)
