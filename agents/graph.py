@@ -115,19 +115,29 @@ _MIN_TEXT_MATCH = 4  # shorter values ("2", "M1") occur inside free text by coin
 _MIN_NUMBER_MATCH = 3  # a "1" or a "20" equals some field of almost any output by coincidence
 
 
-def provenance(args: dict[str, Any], state: RunState, actions: list[Action]) -> dict[str, str]:
+def provenance(args: dict[str, Any], state: RunState, actions: list[Action],
+               output_leaves: dict[tuple[str, str, str], set[str]] | None = None) -> dict[str, str]:
     """Where each argument value came from: the request, a person's answer, the user profile,
     an earlier tool's (untrusted) output, or the model itself.
 
     Tool output is ``tool:<name>`` when the value is a whole field of the output (an id or a
     price from a catalogue record) and ``tool:<name>:text`` when it was lifted out of a longer
     free text (a review, a description) — where anyone can write anything.
+
+    ``output_leaves`` caches each executed action's output values (a settled output never
+    changes), so a long run does not walk every earlier output again at every proposal.
     """
     request = state.get("request", "")
     answers = " ".join(t["answer"] for t in state.get("turns", []))
     user_values = {str(v) for _, v in _leaves(state.get("user", {})) if v not in (None, "")}
-    outputs = [(a.tool, {str(v) for _, v in _leaves(a.result.get("output")) if v is not None})
-               for a in actions if a.result and a.result.get("ok")]
+    cache = output_leaves if output_leaves is not None else {}
+    outputs = []
+    for a in actions:
+        if a.result and a.result.get("ok"):
+            key = (state.get("run_id", ""), a.id, a.args_hash)
+            if key not in cache:
+                cache[key] = {str(v) for _, v in _leaves(a.result.get("output")) if v is not None}
+            outputs.append((a.tool, cache[key]))
     found: dict[str, str] = {}
     for path, value in _leaves(args):
         if value is None or isinstance(value, bool):
@@ -161,14 +171,15 @@ class ErrandNodes:
         self.instructions = instructions
         self.max_steps = max_steps
         self.audit = audit if audit is not None else AuditLog()
+        self._output_leaves: dict[tuple[str, str, str], set[str]] = _Bounded(4096)
 
     # -- helpers ------------------------------------------------------------------------
 
-    def context(self, state: RunState) -> PlanContext:
+    def context(self, state: RunState, actions: list[Action] | None = None) -> PlanContext:
         return PlanContext(
             run_id=state["run_id"], agent=self.agent, instructions=self.instructions,
             request=state.get("request", ""), user=state.get("user", {}), tools=list(self.tools.values()),
-            actions=[Action.model_validate(a) for a in state.get("actions", [])],
+            actions=self._actions(state) if actions is None else list(actions),
             turns=[Turn.model_validate(t) for t in state.get("turns", [])],
             step=state.get("step", 0), notes=state.get("notes", {}), today=state.get("today"),
         )
@@ -236,7 +247,7 @@ class ErrandNodes:
                                             "text": f"stopped after {self.max_steps} steps without finishing"}}
         actions = self._actions(state)
         try:
-            plan = self.brain.plan(self.context(state))
+            plan = self.brain.plan(self.context(state, actions))
         except Exception as exc:  # noqa: BLE001 - a broken brain fails the run with its message
             from langgraph.errors import GraphBubbleUp
 
@@ -274,7 +285,7 @@ class ErrandNodes:
             action = Action.propose(step, n, call.tool, args, rationale=call.rationale, call_id=call.call_id,
                                     original_args=call.args if args != call.args else None)
             action.effect = meta.effect.value if meta else None
-            action.provenance = provenance(args, state, actions)
+            action.provenance = provenance(args, state, actions, self._output_leaves)
             if action.args_hash in rejected:
                 action.status = ActionStatus.SUPPRESSED
                 action.result = {"ok": False, "error": {"kind": "rejected_before", "message":
@@ -515,6 +526,19 @@ class ErrandNodes:
             return "gate"
         return "act"
 
+
+
+class _Bounded(dict):  # type: ignore[type-arg]
+    """A dict that forgets everything when it grows past ``limit`` entries (a cache)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        if len(self) >= self.limit:
+            self.clear()
+        super().__setitem__(key, value)
 
 def _kept(verdict: GateVerdict | None) -> GateVerdict | None:
     """The verdict as the run keeps it once it is logged: the full observation lives in the audit

@@ -26,7 +26,7 @@ from langchain_core.messages import (
 from langchain_core.tools import BaseTool
 from pydantic import BaseModel, Field
 
-from agents.brains.base import Plan, PlanContext, ProposedCall
+from agents.brains.base import Plan, PlanContext, ProposedCall, Turn
 from agents.graph import resolve_user_refs
 from agents.models import Action, ActionStatus
 from tools.calling import validate_args
@@ -116,6 +116,7 @@ class LLMBrain:
         self._bound_cache: dict[tuple[str, ...], Any] = {}
         self._prompt_cache: dict[str, str] = {}
         self._outcome_cache: dict[tuple[str, str, str, str], str] = {}
+        self._step_cache: dict[tuple[Any, ...], list[BaseMessage]] = {}
 
     def _bound(self, tools: list[BaseTool]) -> Any:
         # binding builds the tool schemas; do it once per tool set, not at every step
@@ -156,20 +157,36 @@ class LLMBrain:
         steps = sorted({a.step for a in ctx.actions} | {t.step for t in ctx.turns} |
                        {m["step"] for m in malformed})
         for step in steps:
-            for attempt in (m for m in malformed if m["step"] == step):
-                messages += messages_from_dict(attempt["messages"])
-            for turn in (t for t in ctx.turns if t.step == step):
-                if turn.call_id:
-                    messages.append(AIMessage(content="", tool_calls=[
-                        {"name": ASK_USER, "args": {"question": turn.question}, "id": turn.call_id}]))
-                    messages.append(ToolMessage(turn.answer, tool_call_id=turn.call_id))
-                else:
-                    messages.append(HumanMessage(f"(You asked: {turn.question})\n{turn.answer}"))
-            actions = [a for a in ctx.actions if a.step == step]
-            if actions:
-                messages.append(AIMessage(content=actions[0].rationale, tool_calls=[
-                    {"name": a.tool, "args": a.original_args or a.args, "id": _call_id(a)} for a in actions]))
-                messages += [ToolMessage(self._outcome_text(ctx, a), tool_call_id=_call_id(a)) for a in actions]
+            messages += self._step_messages(ctx, step, [m for m in malformed if m["step"] == step],
+                                            [t for t in ctx.turns if t.step == step],
+                                            [a for a in ctx.actions if a.step == step])
+        return messages
+
+    def _step_messages(self, ctx: PlanContext, step: int, malformed: list[dict[str, Any]], turns: list[Turn],
+                       actions: list[Action]) -> list[BaseMessage]:
+        # a step's messages change only while its actions do: build them once per state of the step
+        key = (ctx.run_id, step, len(malformed), tuple((t.question, t.answer) for t in turns),
+               tuple((a.id, a.status.value, a.args_hash) for a in actions))
+        cached = self._step_cache.get(key)
+        if cached is not None:
+            return cached
+        messages: list[BaseMessage] = []
+        for attempt in malformed:
+            messages += messages_from_dict(attempt["messages"])
+        for turn in turns:
+            if turn.call_id:
+                messages.append(AIMessage(content="", tool_calls=[
+                    {"name": ASK_USER, "args": {"question": turn.question}, "id": turn.call_id}]))
+                messages.append(ToolMessage(turn.answer, tool_call_id=turn.call_id))
+            else:
+                messages.append(HumanMessage(f"(You asked: {turn.question})\n{turn.answer}"))
+        if actions:
+            messages.append(AIMessage(content=actions[0].rationale, tool_calls=[
+                {"name": a.tool, "args": a.original_args or a.args, "id": _call_id(a)} for a in actions]))
+            messages += [ToolMessage(self._outcome_text(ctx, a), tool_call_id=_call_id(a)) for a in actions]
+        if len(self._step_cache) > 4096:
+            self._step_cache.clear()
+        self._step_cache[key] = messages
         return messages
 
     def _outcome_text(self, ctx: PlanContext, action: Action) -> str:
