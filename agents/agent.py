@@ -174,14 +174,16 @@ class Agent:
 
     def _drive(self, run_id: str, graph_input: Any) -> RunResult:
         try:
-            self.graph.invoke(graph_input, self._config(run_id), durability="sync")
+            values = self.graph.invoke(graph_input, self._config(run_id), durability="sync")
         except Exception:
             self.index.update(run_id, RunStatus.FAILED, summary="crashed; see the error")
             raise
-        return self._finish(run_id)
+        # what invoke returns is the checkpoint just written: no need to read it back
+        interrupts = values.pop("__interrupt__", ()) if isinstance(values, dict) else ()
+        return self._finish(run_id, self._result_of(run_id, values, interrupts) if values else None)
 
-    def _finish(self, run_id: str) -> RunResult:
-        result = self.result(run_id)
+    def _finish(self, run_id: str, result: RunResult | None = None) -> RunResult:
+        result = result or self.result(run_id)
         summary = result.final.text if result.final else _waiting_summary(result.waiting_for)
         self.index.update(run_id, result.status,
                           result.waiting_for.model_dump(mode="json") if result.waiting_for else None,
@@ -191,13 +193,13 @@ class Agent:
     def result(self, run_id: str) -> RunResult:
         """Where a run stands, read from its checkpoint."""
         snapshot = self.graph.get_state(self._config(run_id))
-        values = snapshot.values or {}
-        if not values:
+        if not snapshot.values:
             raise RunError(f"no run {run_id!r} in this agent's checkpoints")
+        return self._result_of(run_id, snapshot.values, snapshot.interrupts)
+
+    def _result_of(self, run_id: str, values: dict[str, Any], interrupts: Any) -> RunResult:
         actions = [Action.model_validate(a) for a in values.get("actions", [])]
-        waiting = None
-        if snapshot.interrupts:
-            waiting = pause_adapter.validate_python(snapshot.interrupts[0].value)
+        waiting = pause_adapter.validate_python(interrupts[0].value) if interrupts else None
         final = values.get("final")
         if waiting is not None:
             status = RunStatus.WAITING

@@ -13,7 +13,7 @@ LangGraph graph from errand's nodes. The rules that keep a run safe live here:
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable, Literal, TypedDict
+from typing import Annotated, Any, Iterable, Literal, TypedDict
 
 from langchain_core.tools import BaseTool
 from langchain_core.runnables import RunnableConfig
@@ -51,6 +51,24 @@ from tools.model import Effect, tool_meta
 USER_REF = "$user."
 
 
+def merge_actions(current: list[dict[str, Any]] | None, update: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """The ``actions`` channel's reducer: an update's actions replace those with the same id and
+    new ones are appended, in order. Nodes send only the actions they changed, so a step writes
+    a few records to the checkpoint instead of the whole history again."""
+    merged = list(current or [])
+    if not update:
+        return merged
+    where = {a["id"]: i for i, a in enumerate(merged)}
+    for action in update:
+        i = where.get(action["id"])
+        if i is None:
+            where[action["id"]] = len(merged)
+            merged.append(action)
+        else:
+            merged[i] = action
+    return merged
+
+
 class RunState(TypedDict, total=False):
     run_id: str
     agent: str
@@ -59,7 +77,7 @@ class RunState(TypedDict, total=False):
     today: str | None
     step: int
     steps: list[dict[str, Any]]
-    actions: list[dict[str, Any]]
+    actions: Annotated[list[dict[str, Any]], merge_actions]
     turns: list[dict[str, Any]]
     pending_question: dict[str, Any] | None
     notes: dict[str, Any]
@@ -198,8 +216,9 @@ class ErrandNodes:
                 [Action.model_validate(a) for a in raw if a["step"] == step])
 
     @staticmethod
-    def _merge(earlier: list[dict[str, Any]], current: list[Action]) -> list[dict[str, Any]]:
-        return [*earlier, *(a.model_dump(mode="json") for a in current)]
+    def _changed(current: list[Action]) -> list[dict[str, Any]]:
+        """This step's actions as the update of the ``actions`` channel (see :func:`merge_actions`)."""
+        return [a.model_dump(mode="json") for a in current]
 
     @staticmethod
     def _current_statuses(state: RunState) -> set[str]:
@@ -302,7 +321,7 @@ class ErrandNodes:
         if all(a.status is ActionStatus.SUPPRESSED for a in new):
             update["final"] = {"kind": "rejected",
                                "text": "The person rejected this action; I will not retry it unasked."}
-        update["actions"] = [*state.get("actions", []), *(a.model_dump(mode="json") for a in new)]
+        update["actions"] = self._changed(new)
         return update
 
     def gate_actions(self, state: RunState) -> dict[str, Any]:
@@ -341,7 +360,7 @@ class ErrandNodes:
             self.audit.append_all([self._decision_entry(state, action, meta) for action, meta in decided])
             for action, _ in decided:
                 action.verdict = _kept(action.verdict)
-        return {"actions": self._merge(history, current)}
+        return {"actions": self._changed(current)}
 
     @staticmethod
     def _logged_with_execution(action: Action, meta: Any) -> bool:
@@ -359,7 +378,7 @@ class ErrandNodes:
         back through the gate (with another tool it becomes a new action), so the person sees
         the gate's new decision before anything runs.
         """
-        earlier, current = self._split(state)
+        _, current = self._split(state)
         waiting = [a for a in current if a.status is ActionStatus.WAITING]
         if not waiting:
             return {}
@@ -410,7 +429,7 @@ class ErrandNodes:
                                     args_hash=decision.args_hash or action.args_hash,
                                     user_id=state.get("user", {}).get("id"), decision=human)
             _emit("human_decided", state, action_id=action.id, decision=human["type"])
-        return {"actions": self._merge(earlier, current)}
+        return {"actions": self._changed(current)}
 
     def _edited(self, action: Action, decision: Edit, human: dict[str, Any], n: int) -> Action | None:
         """Apply an edit: the same action with new args, or — for another tool — a new action that
@@ -447,7 +466,7 @@ class ErrandNodes:
 
     def act(self, state: RunState) -> dict[str, Any]:
         """Execute what was allowed or approved — the only place tools run."""
-        earlier, current = self._split(state)
+        _, current = self._split(state)
         for action in current:
             if action.status not in (ActionStatus.ALLOWED, ActionStatus.APPROVED) or action.result:
                 continue
@@ -476,7 +495,7 @@ class ErrandNodes:
             _emit("tool_result", state, action_id=action.id, tool=action.tool, ok=result.ok,
                   output=result.output if result.ok else None,
                   error=result.error.message if result.error else None)
-        return {"actions": self._merge(earlier, current)}
+        return {"actions": self._changed(current)}
 
     def respond(self, state: RunState) -> dict[str, Any]:
         """Finish: the final answer with receipts of everything consequential that ran."""
