@@ -10,6 +10,7 @@ silently).
 from __future__ import annotations
 
 import inspect
+import typing
 from decimal import Decimal
 from enum import Enum
 from typing import Any, Callable, Iterable
@@ -154,6 +155,10 @@ def errand_tool(
 
     def wrap(func: Callable[..., Any]) -> BaseTool:
         is_async = inspect.iscoroutinefunction(func)
+        try:  # resolve string annotations once: langchain reads the hints again on every call
+            func.__annotations__ = typing.get_type_hints(func, include_extras=True)
+        except (NameError, TypeError):  # a hint that names something not importable here: leave as is
+            pass
         tool = StructuredTool.from_function(
             func=None if is_async else func,
             coroutine=func if is_async else None,

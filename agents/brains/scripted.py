@@ -50,6 +50,11 @@ class ScriptedChatModel(BaseChatModel):
     def _llm_type(self) -> str:
         return "errand-scripted"
 
+    def __repr_args__(self) -> Any:
+        # langchain's callbacks repr the model once per instance: name the tools, not their schemas
+        yield "script", f"{len(self.script)} replies"
+        yield "bound_tools", [getattr(t, "name", type(t).__name__) for t in self.bound_tools]
+
     def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> "ScriptedChatModel":
         return self.model_copy(update={"bound_tools": list(tools)})
 
