@@ -142,13 +142,16 @@ def provenance(args: dict[str, Any], state: RunState, actions: list[Action],
     price from a catalogue record) and ``tool:<name>:text`` when it was lifted out of a longer
     free text (a review, a description) — where anyone can write anything.
 
-    ``output_leaves`` caches each executed action's output values (a settled output never
-    changes), so a long run does not walk every earlier output again at every proposal.
+    ``output_leaves`` caches the profile's values and each executed action's output values (a
+    settled output never changes), so a long run does not walk them again at every proposal.
     """
     request = state.get("request", "")
     answers = " ".join(t["answer"] for t in state.get("turns", []))
-    user_values = {str(v) for _, v in _leaves(state.get("user", {})) if v not in (None, "")}
     cache = output_leaves if output_leaves is not None else {}
+    user_key = (state.get("run_id", ""), "(user)", "")  # a run's profile is fixed for the run
+    if user_key not in cache:
+        cache[user_key] = {str(v) for _, v in _leaves(state.get("user", {})) if v not in (None, "")}
+    user_values = cache[user_key]
     outputs = []
     for a in actions:
         if a.result and a.result.get("ok"):
