@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Literal
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.tools import BaseTool
@@ -57,6 +57,11 @@ class Agent:
     tool calling, or a model spec string such as ``"openai:gpt-4.1-mini"``; ``None`` selects the
     embedded offline brain.
 
+    ``durability`` is how each step is checkpointed: ``"sync"`` (the default) makes every step
+    durable before the next one starts, so a run survives a crash at any point; with an
+    in-memory checkpointer, which does not survive the process anyway, ``"exit"`` writes only
+    at pauses and at the end (an eval trial does this).
+
     ``policy`` decides allow / ask / deny for every action: a :class:`policies.Policy`, a
     shipped policy name (``"default"``, ``"strict"``, ``"autonomous"``) or a YAML path;
     ``None`` means ``policies/default.yaml``. Users whose profile says ``vulnerable: true``
@@ -67,8 +72,10 @@ class Agent:
     def __init__(self, name: str, *, instructions: str = "", tools: Iterable[BaseTool] = (),
                  brain: Brain | BaseChatModel | str | None = None, gate: Gate | None = None,
                  policy: Any = None, checkpointer: BaseCheckpointSaver | str | Path | None = None,
-                 max_steps: int = 25, spec: dict[str, Any] | None = None) -> None:
+                 max_steps: int = 25, spec: dict[str, Any] | None = None,
+                 durability: Literal["sync", "async", "exit"] = "sync") -> None:
         self.name = name
+        self.durability = durability
         self.instructions = instructions
         self.tools = list(tools)
         self.brain = _resolve_brain(brain, name)
@@ -159,7 +166,7 @@ class Agent:
         config = self._config(run_id)
         try:
             for mode, chunk in self.graph.stream(graph_input, config, stream_mode=["custom", "updates"],
-                                                 durability="sync"):
+                                                 durability=self.durability):
                 if mode == "custom":
                     yield RunEvent.model_validate(chunk)
                 elif mode == "updates":
@@ -174,7 +181,7 @@ class Agent:
 
     def _drive(self, run_id: str, graph_input: Any) -> RunResult:
         try:
-            values = self.graph.invoke(graph_input, self._config(run_id), durability="sync")
+            values = self.graph.invoke(graph_input, self._config(run_id), durability=self.durability)
         except Exception:
             self.index.update(run_id, RunStatus.FAILED, summary="crashed; see the error")
             raise

@@ -157,9 +157,10 @@ class Harness:
             tools = self._shared_tools(name)
             if not tools:
                 raise HarnessError(f"agent {name!r} has no tools installed")
-            # checkpoints in memory: a trial never outlives its process, and the eval log is what resumes
+            # checkpoints in memory, written at pauses and at the end only: a trial never outlives
+            # its process, and the eval log is what resumes
             return Agent(name, instructions=INSTRUCTIONS[name], tools=tools, brain=brain, gate=gate,
-                         checkpointer=InMemorySaver(), spec={"eval": True})
+                         checkpointer=InMemorySaver(), spec={"eval": True}, durability="exit")
         factories = {ep.name: ep for ep in entry_points(group="errand.agents")}
         if name not in factories:
             known = ", ".join(sorted({*INSTRUCTIONS, *factories}))

@@ -334,3 +334,20 @@ def test_run_with_an_existing_id_carries_it_on_instead_of_starting_twice():
     agent.index.create("fixed-run-2", "shop", "buy tea", {"agent": "shop"})
     started = agent.run("buy tea", run_id="fixed-run-2", notes={"seeded": True})
     assert started.status is RunStatus.WAITING and agent.state("fixed-run-2")["notes"]["seeded"] is True
+
+
+def test_an_in_memory_agent_may_checkpoint_only_at_pauses_and_the_end():
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    replies = ({"tool_calls": [call("find_tea", query="longjing")]}, {"tool_calls": [BUY]}, "Bought.")
+    counts = {}
+    for durability in ("sync", "exit"):
+        LEDGER.clear()
+        agent = Agent("shop", tools=[find_tea, buy_tea], brain=ScriptedChatModel(script=list(replies)),
+                      checkpointer=InMemorySaver(), durability=durability)
+        result = agent.run("buy tea")
+        assert result.status is RunStatus.WAITING and LEDGER == []
+        final = agent.approve(result.run_id)
+        assert final.status is RunStatus.DONE and len(LEDGER) == 1
+        counts[durability] = len(list(agent.graph.get_state_history(agent._config(result.run_id))))
+    assert counts["exit"] < counts["sync"]  # same run, same outcome, far fewer checkpoints
