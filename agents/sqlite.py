@@ -10,6 +10,12 @@ from pathlib import Path
 from typing import Iterator
 
 
+def one_transaction(script: str) -> str:
+    """A schema script as one transaction: one commit (one sync to disk) for a new database
+    instead of one per statement."""
+    return f"BEGIN IMMEDIATE;\n{script}\nCOMMIT;"
+
+
 class SqliteStore:
     """Base of the run index, the trigger ledger and the memory store."""
 
@@ -20,7 +26,7 @@ class SqliteStore:
         self._conn.row_factory = sqlite3.Row
         self._conn.execute("PRAGMA journal_mode=WAL")
         with self._locked() as conn:
-            conn.executescript(schema)
+            conn.executescript(one_transaction(schema))
 
     def close(self) -> None:
         self._conn.close()

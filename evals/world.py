@@ -34,7 +34,8 @@ class WorldError(ValueError):
 
 
 class Templates:
-    """Seeded sandbox databases, built on first use and reused by every trial that needs them."""
+    """Seeded sandbox databases, and a home's empty stores (run index, audit log, memory),
+    built on first use and reused by every trial that needs them."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -42,6 +43,24 @@ class Templates:
         self._building: dict[str, threading.Lock] = {}
         self._ready: dict[str, Path] = {}
         self._states: dict[str, dict[str, list[dict[str, Any]]]] = {}
+        self._stores: list[Path] | None = None
+
+    def home_stores(self) -> list[Path]:
+        """Empty databases of a new home, made by the stores themselves (so the schema is
+        theirs): copying a file is a fraction of creating a database and its tables."""
+        with self._lock:
+            if self._stores is None:
+                from agents.memory.store import MemoryStore
+                from agents.store import RunIndex
+
+                home = self.root / "home"
+                home.mkdir(parents=True, exist_ok=True)
+                for store in (RunIndex(home / "runs.sqlite"), MemoryStore(home / "memory.sqlite")):
+                    store.close()
+                AuditLog(home / "audit.sqlite").entries()  # creates it
+                AuditLog.release_under(home)
+                self._stores = sorted(home.glob("*.sqlite"))
+            return self._stores
 
     def database(self, domain: str, overlay: dict[str, Any] | None, clock: str) -> Path:
         key = fingerprint([domain, overlay or {}, clock])
@@ -74,6 +93,7 @@ class Templates:
 
     def prepare(self, overlay: Overlay, clock: str) -> None:
         """Build (or find) the templates for one task's world, raising :class:`WorldError` early."""
+        self.home_stores()
         for domain in DOMAINS:
             self.database(domain, overlay.get(domain), clock)
 
@@ -110,6 +130,8 @@ class TrialWorld:
         self.templates = templates
 
     def seed(self) -> None:
+        for store in self.templates.home_stores():
+            shutil.copyfile(store, self.home / store.name)
         for domain in DOMAINS:
             source = self.templates.database(domain, self.overlay.get(domain), self.clock)
             target = open_service(domain, self.home).path

@@ -157,7 +157,7 @@ class AuditLog:
                 conn.row_factory = sqlite3.Row
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=NORMAL")
-                conn.executescript(_SCHEMA)
+                conn.executescript(f"BEGIN IMMEDIATE;\n{_SCHEMA}\nCOMMIT;")  # one commit for a new log
                 AuditLog._connections[key] = (conn, threading.Lock())
             return AuditLog._connections[key]
 
