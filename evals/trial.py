@@ -100,7 +100,7 @@ class TrialRunner:
                     record.status = "infra_error" if infra else "crashed"
                     record.error = TrialError(kind="infra" if infra else "crash", message=f"{type(exc).__name__}: {exc}",
                                               detail="".join(traceback.format_exception(exc))[-4000:])
-                after = world.state()
+                after = world.state(before)
         if usage.infra_errors:
             record.status = "infra_error"
             record.error = TrialError(kind="infra", message=usage.infra_errors[-1],

@@ -350,3 +350,26 @@ def test_a_model_server_that_is_down_exits_4_not_as_a_failure(cli_files):
                     "http://127.0.0.1:9/v1", "--retries", "0", "--out", str(tmp / "out"))
     assert result.exit_code == 4, result.output
     assert "hit infrastructure errors and were not graded" in result.output
+
+
+def test_a_world_reads_again_only_the_sandboxes_that_were_written(tmp_path):
+    from evals.world import Templates, TrialWorld
+    from tools.sandbox import open_service
+
+    templates = Templates(tmp_path / "templates")
+    world = TrialWorld(tmp_path / "home", "2026-12-01T09:00:00+08:00", {}, templates)
+    world.home.mkdir()
+    world.seed()
+    before = world.state()
+    assert {key.split(".")[0] for key in before} == {"gov", "shop", "travel"}
+    with world.active():
+        shop = open_service("shop", world.home)
+        with shop.read() as conn:  # reading leaves a database as it was
+            conn.execute("SELECT COUNT(*) FROM products").fetchone()
+        assert world.state(before) == before
+        with shop.write() as conn:  # any write is seen, though nothing in the state hints at it
+            conn.execute("UPDATE orders SET status='cancelled' WHERE id=(SELECT MIN(id) FROM orders)")
+        after = world.state(before)
+    assert after != before and after["gov.appointments"] == before["gov.appointments"]
+    first = min(before["shop.orders"], key=lambda r: r["id"])
+    assert next(r for r in after["shop.orders"] if r["id"] == first["id"])["status"] == "cancelled"
