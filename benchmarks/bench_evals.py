@@ -14,7 +14,12 @@ GIL, now per process: each busy core does one trial's work at a time, so the spe
 most min(workers, CPUs) × (latency + work) / work. Printed: both wall times, the speed-up,
 the worker count, the per-trial work, both bounds, and the share of the lower one reached.
 
-    python benchmarks/bench_evals.py [--trials 100] [--concurrency 32] [--latency 0.2] [--workers N]
+``--jitter J`` draws each call's latency from [latency − J, latency + J] (same mean, seeded):
+identical trials with identical latencies move in lockstep — all wake at once and queue for
+the CPU — which real model calls do not.
+
+    python benchmarks/bench_evals.py [--trials 100] [--concurrency 32] [--latency 0.2] [--jitter 0]
+                                     [--workers N]
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import random
 import tempfile
 import time
 from pathlib import Path
@@ -48,11 +54,15 @@ class SlowScriptedModel(ScriptedChatModel):
     """The scripted model with a remote model's latency (sleeping releases the GIL, as I/O does)."""
 
     latency: float = 0.2
+    jitter: float = 0.0
 
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None,
                   **kwargs: Any) -> ChatResult:
-        time.sleep(self.latency)
+        time.sleep(self.latency + (_RANDOM.uniform(-self.jitter, self.jitter) if self.jitter else 0.0))
         return super()._generate(messages, stop, run_manager, **kwargs)
+
+
+_RANDOM = random.Random(20261129)
 
 
 def suite() -> Suite:
@@ -64,9 +74,11 @@ def suite() -> Suite:
     return Suite(suite="bench", tasks=[task])
 
 
-def timed(trials: int, concurrency: int, latency: float, out: Path, workers: int | None = 1) -> tuple[float, int]:
+def timed(trials: int, concurrency: int, latency: float, out: Path, workers: int | None = 1,
+          jitter: float = 0.0) -> tuple[float, int]:
     """Wall time of ``trials`` trials, and the worker processes that ran them."""
-    harness = Harness(brain=lambda name, task: SlowScriptedModel(script=SCRIPT, latency=latency), label="slow-scripted")
+    harness = Harness(brain=lambda name, task: SlowScriptedModel(script=SCRIPT, latency=latency, jitter=jitter),
+                      label="slow-scripted")
     config = EvalConfig(k=trials, concurrency=concurrency, workers=workers, out_dir=out,
                         log=out / f"c{concurrency}.jsonl")
     began = time.perf_counter()
@@ -83,6 +95,7 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=100)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--latency", type=float, default=0.2, help="Seconds per model call")
+    parser.add_argument("--jitter", type=float, default=0.0, help="± seconds around the latency (same mean)")
     parser.add_argument("--workers", type=int, default=None,
                         help="Worker processes of the concurrent run (default: the runner's, one per CPU)")
     args = parser.parse_args()
@@ -92,15 +105,17 @@ def main() -> None:
         calls = sum(1 for _ in SCRIPT)
         timed(2, 1, 0.0, out / "warmup")
         work, _ = timed(args.trials, 1, 0.0, out / "work")
-        one, _ = timed(args.trials, 1, args.latency, out / "serial")
-        many, workers = timed(args.trials, args.concurrency, args.latency, out / "concurrent", args.workers)
+        one, _ = timed(args.trials, 1, args.latency, out / "serial", jitter=args.jitter)
+        many, workers = timed(args.trials, args.concurrency, args.latency, out / "concurrent", args.workers,
+                              args.jitter)
     cpus = cpu_count()
     per_trial_work = work / args.trials
     latency = calls * args.latency
     packing = args.trials / math.ceil(args.trials / args.concurrency)
     per_core = (latency + per_trial_work) / per_trial_work
     ceiling = min(workers, cpus) * per_core
-    print(f"{args.trials} trials, {calls} model calls each at {args.latency * 1000:.0f} ms "
+    spread = f" ± {args.jitter * 1000:.0f}" if args.jitter else ""
+    print(f"{args.trials} trials, {calls} model calls each at {args.latency * 1000:.0f}{spread} ms "
           f"({latency:.2f} s of model latency per trial), {cpus} CPU(s)")
     print(f"  concurrency 1 (1 process):  {one:7.2f} s  ({one / args.trials * 1000:.0f} ms per trial)")
     print(f"  concurrency {args.concurrency} ({workers} worker process{'es' if workers > 1 else ''}): "
