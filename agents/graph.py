@@ -149,16 +149,17 @@ def provenance(args: dict[str, Any], state: RunState, actions: list[Action],
     answers = " ".join(t["answer"] for t in state.get("turns", []))
     cache = output_leaves if output_leaves is not None else {}
     user_key = (state.get("run_id", ""), "(user)", "")  # a run's profile is fixed for the run
-    if user_key not in cache:
-        cache[user_key] = {str(v) for _, v in _leaves(state.get("user", {})) if v not in (None, "")}
-    user_values = cache[user_key]
+    user_values = cache.get(user_key)
+    if user_values is None:  # (read into a local: another thread may clear the cache meanwhile)
+        user_values = cache[user_key] = {str(v) for _, v in _leaves(state.get("user", {})) if v not in (None, "")}
     outputs = []
     for a in actions:
         if a.result and a.result.get("ok"):
             key = (state.get("run_id", ""), a.id, a.args_hash)
-            if key not in cache:
-                cache[key] = {str(v) for _, v in _leaves(a.result.get("output")) if v is not None}
-            outputs.append((a.tool, cache[key]))
+            values = cache.get(key)
+            if values is None:
+                values = cache[key] = {str(v) for _, v in _leaves(a.result.get("output")) if v is not None}
+            outputs.append((a.tool, values))
     found: dict[str, str] = {}
     for path, value in _leaves(args):
         if value is None or isinstance(value, bool):
