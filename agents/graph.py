@@ -333,11 +333,13 @@ class ErrandNodes:
 
         Every decision goes to the audit log. A step whose actions are all allowed and move no
         money goes straight to ``act``, which writes each decision in the same transaction as
-        its execution (one commit per tool call instead of two); any other step's decisions are
-        written here, so a person is only ever asked about what the log already holds and a
-        spending cap sees committed money at once."""
+        its execution (one commit per tool call instead of two). In any other step each
+        decision is written as soon as the step is known to be one — before the next action is
+        decided — so a person is only ever asked about what the log already holds, and a
+        spending cap deciding the next payment already counts the one before it."""
         history, current = self._split(state)
-        decided: list[tuple[Action, Any]] = []
+        unwritten: list[tuple[Action, Any]] = []  # decisions that may still go with their executions
+        writing = False
         for action in current:
             if action.status is not ActionStatus.PROPOSED:
                 continue
@@ -357,13 +359,15 @@ class ErrandNodes:
                 ttl = verdict.expires_in_seconds or DEFAULT_APPROVAL_TTL_SECONDS
                 action.expires_at = (datetime.now(timezone.utc) + timedelta(seconds=ttl)).isoformat(
                     timespec="milliseconds")
-            decided.append((action, meta))
+            unwritten.append((action, meta))
+            writing = writing or not self._logged_with_execution(action, meta)
+            if writing:
+                self.audit.append_all([self._decision_entry(state, a, m) for a, m in unwritten])
+                for written, _ in unwritten:
+                    written.verdict = _kept(written.verdict)
+                unwritten = []
             _emit("gate_decided", state, action_id=action.id, decision=verdict.decision.value,
                   reasons=verdict.reasons)
-        if not all(self._logged_with_execution(action, meta) for action, meta in decided):
-            self.audit.append_all([self._decision_entry(state, action, meta) for action, meta in decided])
-            for action, _ in decided:
-                action.verdict = _kept(action.verdict)
         return {"actions": self._changed(current)}
 
     @staticmethod

@@ -127,6 +127,26 @@ def test_a_step_that_pauses_logs_every_decision_before_anyone_is_asked():
     assert log.verify().ok
 
 
+
+def test_two_payments_in_one_step_cannot_each_squeeze_under_a_cap(tmp_path):
+    policy = write(tmp_path, """policy: caps
+settings: {vulnerable_profile: null}
+data_release: {phone: {domains: [shop]}, payment_methods: {domains: [shop]}}
+caps:
+  - {id: daily, label: your daily limit, limit: 1000 CNY, window: day}
+rules:
+  - {id: payments-ok, decision: allow, when: {effect: payment}}
+""")
+    gate = PolicyEngine(policy, market=FakeShop(risk={}).market(), clock=Clock())
+    both = {"tool_calls": [buy(total="600.00")["tool_calls"][0], buy(total="500.00")["tool_calls"][0]]}
+    bot = Agent("shop", tools=[find_tea, buy_tea], brain=ScriptedChatModel(script=[both, "done"]), gate=gate)
+    result = bot.run(REQUEST)
+    first, second = result.actions
+    assert first.status is ActionStatus.EXECUTED and LEDGER == [
+        {"product_id": "P7", "merchant_id": "M004", "max_total": "600.00"}]
+    # the first payment's decision was in the log before the second was decided
+    assert second.status is ActionStatus.DENIED and "1,100.00" in second.verdict.reasons[0]
+
 def test_an_allowed_read_that_never_runs_still_has_its_decision_logged():
     bot = agent(call("find_tea", query="longjing"), "done")
     run_id, state = bot.start(REQUEST)
