@@ -70,12 +70,14 @@ def timeline_of(state: dict[str, Any]) -> dict[str, Any]:
 
 
 class TrialRunner:
-    """Runs trials of a harness's agent, each in its own world under ``work_dir``."""
+    """Runs trials of a harness's agent, each in its own world: a home under ``homes``
+    (default ``work_dir``), seeded from template databases kept under ``work_dir``."""
 
     def __init__(self, harness: Harness, work_dir: Path, *, prices: PriceTable | None = None,
-                 keep_homes: bool = False) -> None:
+                 keep_homes: bool = False, homes: Path | None = None) -> None:
         self.harness = harness
         self.work_dir = work_dir
+        self.homes = homes or work_dir
         self.templates = Templates(work_dir / "templates")
         self.prices = prices or PriceTable({})
         self.keep_homes = keep_homes
@@ -88,7 +90,7 @@ class TrialRunner:
                              attempts=attempt, status="crashed", request=task.request, lang=task.lang or "",
                              started_at=started, policy=self.harness.policy_label(task))
         usage = TrialUsage(self.prices)
-        with scratch_dir(self.work_dir, f"{task.id}-{trial}-", keep=self.keep_homes) as home:
+        with scratch_dir(self.homes, f"{task.id}-{trial}-", keep=self.keep_homes) as home:
             world = TrialWorld(home, task.clock, task.world_overlay(), self.templates)
             world.seed()
             with world.active(), counting(usage):

@@ -207,6 +207,6 @@ class TrialServices(Services):
         super().__init__({})
 
     def _make(self, domain: str) -> ServiceClient:
-        app = _context_homed(domain).app()
+        app = _context_homed(domain).app(inline=True)
         return ServiceClient(domain, f"http://{domain}.sandbox.local", timeout=self.timeout,
                              transport=SyncASGITransport(app), async_transport=httpx.ASGITransport(app=app))

@@ -8,6 +8,7 @@ import json
 import multiprocessing
 import os
 import signal
+import tempfile
 import threading
 import time
 from collections import Counter
@@ -195,3 +196,62 @@ def test_worker_count_and_split(concurrency, workers, trials, expected):
     assert worker_count(EvalConfig(concurrency=3), 100) == 1  # auto: few trials at once, one process
     assert worker_count(EvalConfig(concurrency=32), 100) == min(cpu_count(), 32)
     assert split_slots(32, 2) == [16, 16] and split_slots(5, 3) == [2, 2, 1] and sum(split_slots(7, 4)) == 7
+
+
+def test_trial_homes_live_in_ram_when_there_is_room_and_are_gone_after_the_run(tmp_path, monkeypatch):
+    from evals import runner
+    from tools.home import errand_home
+
+    ram = tmp_path / "ram"
+    ram.mkdir()
+    monkeypatch.setattr(runner, "RAM_DIR", ram)
+    homes: list[Path] = []
+
+    def brain(name: str, task: Any) -> ScriptedChatModel:
+        homes.append(errand_home())  # built inside the trial's world
+        return ScriptedChatModel(script=SCRIPTS[task.id])
+
+    suite = Suite.model_validate(SUITE)
+    harness = Harness(brain=brain, label="scripted")
+    run = run_eval([suite], harness, EvalConfig(concurrency=2, workers=1, out_dir=tmp_path / "out"))
+    assert all(r.passed for r in run.records)
+    trial_homes = homes[1:]  # the first is the preflight's, in the work dir
+    assert len(trial_homes) == len(run.records) and all(ram in h.parents for h in trial_homes)
+    assert list(ram.iterdir()) == []
+
+    homes.clear()  # kept homes are for looking at later: never in RAM
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    kept = run_eval([suite], harness, EvalConfig(concurrency=2, workers=1, out_dir=tmp_path / "kept", keep_homes=True))
+    assert all(r.passed for r in kept.records) and not any(ram in h.parents for h in homes)
+
+    monkeypatch.setattr(runner, "RAM_NEEDED", 2**62)  # no room: the work dir, as before
+    assert runner.ram_dir() is None
+    monkeypatch.setattr(runner, "RAM_NEEDED", 1)
+    assert runner.ram_dir() == ram
+    monkeypatch.setattr(runner, "RAM_DIR", tmp_path / "missing")
+    assert runner.ram_dir() is None
+
+
+def test_a_new_run_sweeps_the_ram_homes_of_runs_that_were_killed(tmp_path):
+    from evals.runner import HOMES_PREFIX, ram_homes
+
+    dead = subprocess_pid_that_exited()
+    stale = tmp_path / f"{HOMES_PREFIX}{dead}-abc"
+    (stale / "t01-0-xyz" / "sandbox").mkdir(parents=True)
+    living = tmp_path / f"{HOMES_PREFIX}{os.getpid()}-def"  # a run still going (this process)
+    living.mkdir()
+    foreign = tmp_path / f"{HOMES_PREFIX}notapid"
+    foreign.mkdir()
+    fresh = ram_homes(tmp_path)
+    assert fresh.name.startswith(f"{HOMES_PREFIX}{os.getpid()}-") and fresh.is_dir()
+    assert not stale.exists() and living.exists() and foreign.exists()
+
+
+def subprocess_pid_that_exited() -> int:
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid

@@ -28,14 +28,13 @@ def errand_home() -> Path:
         if home is None:  # on hot paths: resolve and create once per process, not at every call
             home = _resolved[setting] = Path(setting).expanduser()
             home.mkdir(parents=True, exist_ok=True)
-        return home
-    home.mkdir(parents=True, exist_ok=True)
     return home
 
 
 @contextmanager
 def use_home(path: str | Path) -> Iterator[Path]:
-    """Make ``path`` the errand home for code running in this context."""
+    """Make ``path`` the errand home for code running in this context (created now)."""
+    Path(path).mkdir(parents=True, exist_ok=True)
     token = _home_override.set(Path(path))
     try:
         yield Path(path)

@@ -54,7 +54,7 @@ class Services:
         url = self.urls.get(domain)
         if url:
             return ServiceClient(domain, url, timeout=self.timeout, retry=self.retry)
-        app = open_service(domain, self.home, clock=self.clock).app()
+        app = open_service(domain, self.home, clock=self.clock).app(inline=True)
         return ServiceClient(domain, f"http://{domain}.sandbox.local", timeout=self.timeout,
                              retry=self.retry, transport=SyncASGITransport(app),
                              async_transport=httpx.ASGITransport(app=app))

@@ -9,7 +9,9 @@ adds its routes in :meth:`routes`, and lists what it has created in :meth:`state
 from __future__ import annotations
 
 import contextvars
+import functools
 import hashlib
+import inspect
 from abc import ABC, abstractmethod
 import json
 import os
@@ -250,10 +252,15 @@ class SandboxService(ABC):
 
     # -- the app ------------------------------------------------------------------------
 
-    def app(self) -> FastAPI:
+    def app(self, *, inline: bool = False) -> FastAPI:
+        """The service's HTTP app. ``inline``: run the (sync) endpoints on the event loop's own
+        thread, not on a worker pool — for the in-process transport, whose loop belongs to the
+        one caller waiting on it, so a pool only adds two thread hops to every request. A served
+        app (``errand sandbox serve``) keeps the pool, so concurrent clients never queue behind
+        one another's database work."""
         app = FastAPI(title=f"errand sandbox: {self.title}", version="1")
         install_error_handlers(app)
-        router = APIRouter()
+        router = _InlineRouter() if inline else APIRouter()
         self.routes(router)
         app.include_router(router)
 
@@ -263,6 +270,22 @@ class SandboxService(ABC):
             return {"service": self.name, "ok": True, "now": self.now().isoformat()}
 
         return app
+
+
+class _InlineRouter(APIRouter):
+    """A router whose sync endpoints FastAPI sees as async, so it calls them on the loop."""
+
+    def add_api_route(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        if not inspect.iscoroutinefunction(endpoint):
+            endpoint = _on_loop(endpoint)
+        super().add_api_route(path, endpoint, **kwargs)
+
+
+def _on_loop(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(endpoint)  # FastAPI reads the parameters through __wrapped__
+    async def call(*args: Any, **kwargs: Any) -> Any:
+        return endpoint(*args, **kwargs)
+    return call
 
 
 def install_error_handlers(app: FastAPI) -> None:

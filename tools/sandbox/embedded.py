@@ -1,14 +1,18 @@
 """Talk HTTP to an in-process ASGI app: httpx's ASGI transport, plus a sync bridge.
 
 httpx ships only an *async* ASGI transport; tools are usually called synchronously, so
-:class:`SyncASGITransport` runs each request on one long-lived event loop in a background
-thread, shared by every transport of the process. A loop per request would cost a new loop
-and — because the apps' sync endpoints run on the loop's worker threads — new threads on
-every call. Requests and responses still go through real HTTP semantics (status codes,
-headers, JSON bodies).
+:class:`SyncASGITransport` runs each request to completion on an event loop owned by the
+*calling* thread (one per thread, kept for the thread's life). The request never leaves the
+caller's thread: no hand-off to a loop thread and back, which under load — many eval trials
+on threads of one process — costs a wait for the GIL at every hop. Only a caller that is
+itself inside a running event loop (an app calling an app, a sync client used from async
+code) gets a short-lived helper thread, since a loop cannot be re-entered.
 
-The request runs in a copy of the *caller's* context, so context variables (the current
-ERRAND_HOME, a pinned sandbox clock) reach the app exactly as if it ran in the caller.
+Requests and responses still go through real HTTP semantics (status codes, headers, JSON
+bodies), and the request runs in a copy of the caller's context, so context variables (the
+current ERRAND_HOME, a pinned sandbox clock) reach the app exactly as if it ran in the caller.
+Apps built with ``inline=True`` (see :meth:`tools.sandbox.base.SandboxService.app`) also run
+their sync endpoints on that same thread rather than on a worker pool.
 """
 
 from __future__ import annotations
@@ -23,48 +27,50 @@ from typing import Any, Coroutine
 import httpx
 
 
-class _BackgroundLoop:
-    """One event loop on a daemon thread, started on first use (again after a fork)."""
+class _OwnLoop:
+    """An event loop belonging to one thread, closed when the thread lets go of it — but
+    never in a forked child. The child shares the parent's epoll instance, and closing the
+    loop unregisters its wake-up pipe from it: the parent's loop would then sleep through
+    every wake-up from another thread. A child keeps such loops, unused, until it exits."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._pid = 0
+        self.loop = asyncio.new_event_loop()
+        self.pid = os.getpid()
 
-    def _ensure(self) -> asyncio.AbstractEventLoop:
-        with self._lock:
-            if self._loop is None or self._pid != os.getpid():
-                loop = asyncio.new_event_loop()
-                thread = threading.Thread(target=loop.run_forever, name="errand-asgi", daemon=True)
-                thread.start()
-                self._loop, self._thread, self._pid = loop, thread, os.getpid()
-            return self._loop
-
-    def on_loop_thread(self) -> bool:
-        return self._thread is not None and threading.current_thread() is self._thread
-
-    def run(self, coro: Coroutine[Any, Any, Any], context: contextvars.Context) -> Any:
-        loop = self._ensure()
-        done: concurrent.futures.Future[Any] = concurrent.futures.Future()
-
-        def start() -> None:
-            task = loop.create_task(coro, context=context)
-
-            def finish(task: asyncio.Task[Any]) -> None:
-                if task.cancelled():
-                    done.cancel()
-                elif task.exception() is not None:
-                    done.set_exception(task.exception())
-                else:
-                    done.set_result(task.result())
-            task.add_done_callback(finish)
-
-        loop.call_soon_threadsafe(start)
-        return done.result()
+    def __del__(self) -> None:
+        if self.pid == os.getpid():
+            self.loop.close()
+        else:
+            _INHERITED.append(self.loop)  # kept alive: a loop's own __del__ would close it
 
 
-_LOOP = _BackgroundLoop()
+_INHERITED: list[asyncio.AbstractEventLoop] = []
+
+
+class _PerThread(threading.local):
+    own: _OwnLoop | None = None
+
+
+_THREAD = _PerThread()
+
+
+def _in_running_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def run_here(coro: Coroutine[Any, Any, Any], context: contextvars.Context) -> Any:
+    """Run ``coro`` to completion in ``context``, on this thread's own loop if it can."""
+    if _in_running_loop():
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(context.run, asyncio.run, coro).result()
+    own = _THREAD.own
+    if own is None or own.pid != os.getpid():  # first use on this thread, or inherited over fork
+        own = _THREAD.own = _OwnLoop()
+    return own.loop.run_until_complete(own.loop.create_task(coro, context=context))
 
 
 class SyncASGITransport(httpx.BaseTransport):
@@ -80,10 +86,5 @@ class SyncASGITransport(httpx.BaseTransport):
             content = await response.aread()
             return response.status_code, response.headers.raw, content
 
-        if _LOOP.on_loop_thread():  # an app calling an app from the shared loop itself: never block it
-            with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-                context = contextvars.copy_context()
-                status, headers, content = pool.submit(context.run, asyncio.run, send()).result()
-        else:
-            status, headers, content = _LOOP.run(send(), contextvars.copy_context())
+        status, headers, content = run_here(send(), contextvars.copy_context())
         return httpx.Response(status, headers=headers, content=content, request=request)
