@@ -25,7 +25,7 @@ from policies.audit import AuditLog
 from tools.home import errand_home, use_home
 from tools.http import ServiceClient
 from tools.sandbox import SandboxService, open_service, sandbox_state, service_class
-from tools.sandbox.base import fixed_clock, pin_clock
+from tools.sandbox.base import fixed_clock, pin_clock, release_connections
 from tools.sandbox.embedded import SyncASGITransport
 from tools.services import Services
 
@@ -176,6 +176,7 @@ def scratch_dir(base: Path | None, prefix: str, keep: bool = False) -> Iterator[
         yield path
     finally:
         AuditLog.release_under(path)
+        release_connections(path)
         if not keep:
             shutil.rmtree(path, ignore_errors=True)
 

@@ -13,6 +13,7 @@ import functools
 import hashlib
 import inspect
 from abc import ABC, abstractmethod
+from collections import OrderedDict
 import json
 import os
 import sqlite3
@@ -185,23 +186,27 @@ class SandboxService(ABC):
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
+        """A connection to this service's database, for the length of the block."""
         self.ensure()
-        conn = self._connect()
+        path = self.path
+        try:
+            inode = os.stat(path).st_ino
+        except FileNotFoundError:  # nothing to pool: SQLite reports what is missing
+            inode = None
+        conn = (_POOL.take(path, inode) if inode is not None else None) or self._connect(path)
         try:
             yield conn
         finally:
-            conn.close()
+            if inode is None:
+                conn.close()
+            else:
+                _POOL.give(path, inode, conn)
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         """A serialised write transaction (BEGIN IMMEDIATE), committed on success."""
-        self.ensure()
-        conn = self._connect()
-        try:
-            with _immediate(conn):
-                yield conn
-        finally:
-            conn.close()
+        with self.read() as conn, _immediate(conn):
+            yield conn
 
     def next_id(self, conn: sqlite3.Connection, prefix: str) -> str:
         """Sequential, human-readable ids (``ORD-000001``) that survive restarts."""
@@ -286,6 +291,84 @@ def _on_loop(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     async def call(*args: Any, **kwargs: Any) -> Any:
         return endpoint(*args, **kwargs)
     return call
+
+
+class _ConnectionPool:
+    """Idle connections to sandbox databases, reused from request to request: opening one
+    (the file, its WAL index, three pragmas) costs more than most requests' queries.
+
+    Keyed by the database's path and checked against its inode, so a database replaced
+    underneath (:meth:`SandboxService.reset`, in this process or another) is never read through
+    a connection to the old file. Bounded — at most ``PER_DATABASE`` idle connections each, for
+    the ``DATABASES`` databases used last — because an eval run uses new databases in every
+    trial (and releases them with :func:`release_connections` when the trial ends). A forked
+    child neither uses nor closes what it inherited: SQLite connections do not cross a fork."""
+
+    PER_DATABASE = 4
+    DATABASES = 64
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._idle: OrderedDict[Path, list[tuple[int, sqlite3.Connection]]] = OrderedDict()
+        self._pid = os.getpid()
+
+    def _mine(self) -> None:
+        if self._pid != os.getpid():
+            _INHERITED.append(self._idle)
+            self._idle, self._pid = OrderedDict(), os.getpid()
+
+    def take(self, path: Path, inode: int) -> sqlite3.Connection | None:
+        stale: list[sqlite3.Connection] = []
+        found = None
+        with self._lock:
+            self._mine()
+            idle = self._idle.get(path)
+            while idle and found is None:
+                held, conn = idle.pop()
+                if held == inode:
+                    found = conn
+                else:
+                    stale.append(conn)
+        for conn in stale:
+            conn.close()
+        return found
+
+    def give(self, path: Path, inode: int, conn: sqlite3.Connection) -> None:
+        if conn.in_transaction:  # never hand on an open transaction
+            conn.rollback()
+        evicted: list[sqlite3.Connection] = []
+        with self._lock:
+            self._mine()
+            idle = self._idle.setdefault(path, [])
+            self._idle.move_to_end(path)
+            if len(idle) < self.PER_DATABASE:
+                idle.append((inode, conn))
+            else:
+                evicted.append(conn)
+            while len(self._idle) > self.DATABASES:
+                evicted.extend(c for _, c in self._idle.popitem(last=False)[1])
+        for old in evicted:
+            old.close()
+
+    def release_under(self, directory: Path) -> int:
+        root = Path(directory)
+        with self._lock:
+            self._mine()
+            gone = [p for p in self._idle if p.is_relative_to(root)]
+            closing = [c for p in gone for _, c in self._idle.pop(p)]
+        for conn in closing:
+            conn.close()
+        return len(closing)
+
+
+_INHERITED: list[Any] = []  # connections a forked child inherited: kept out of reach, never closed
+_POOL = _ConnectionPool()
+
+
+def release_connections(under: str | Path) -> int:
+    """Close the idle sandbox connections to databases under ``under`` (e.g. a finished eval
+    trial's home, before it is deleted); returns how many."""
+    return _POOL.release_under(Path(under))
 
 
 def install_error_handlers(app: FastAPI) -> None:
