@@ -195,16 +195,23 @@ def ram_dir() -> Path | None:
 
 
 HOMES_PREFIX = "errand-eval-homes-"
+STALE_AFTER = 3600.0  # seconds
 
 
 def ram_homes(ram: Path) -> Path:
     """A fresh directory for this run's trial homes in ``ram``, named after this process.
 
     A run killed outright (SIGKILL, out of memory) cannot tidy up, and RAM is only given back
-    at reboot: so first, the directories of runs whose process is gone are removed."""
+    at reboot: so first, the directories of runs whose process is gone are removed — if also
+    untouched for an hour (a running run adds and removes a home there with every trial), in
+    case /dev/shm is shared with another pid namespace, where a live run's pid means nothing."""
     for stale in ram.glob(f"{HOMES_PREFIX}*"):
         pid = stale.name[len(HOMES_PREFIX):].partition("-")[0]
-        if pid.isdigit() and not _alive(int(pid)):
+        try:
+            idle = time.time() - stale.stat().st_mtime
+        except OSError:
+            continue
+        if pid.isdigit() and idle > STALE_AFTER and not _alive(int(pid)):
             shutil.rmtree(stale, ignore_errors=True)
     return Path(tempfile.mkdtemp(prefix=f"{HOMES_PREFIX}{os.getpid()}-", dir=ram))
 

@@ -239,13 +239,18 @@ def test_a_new_run_sweeps_the_ram_homes_of_runs_that_were_killed(tmp_path):
     dead = subprocess_pid_that_exited()
     stale = tmp_path / f"{HOMES_PREFIX}{dead}-abc"
     (stale / "t01-0-xyz" / "sandbox").mkdir(parents=True)
+    recent = tmp_path / f"{HOMES_PREFIX}{dead}-ghi"  # its pid looks dead, but it was touched a minute ago
+    recent.mkdir()
+    hours_ago = time.time() - 2 * 3600
+    os.utime(stale, (hours_ago, hours_ago))
+    os.utime(recent, (time.time() - 60,) * 2)
     living = tmp_path / f"{HOMES_PREFIX}{os.getpid()}-def"  # a run still going (this process)
     living.mkdir()
     foreign = tmp_path / f"{HOMES_PREFIX}notapid"
     foreign.mkdir()
     fresh = ram_homes(tmp_path)
     assert fresh.name.startswith(f"{HOMES_PREFIX}{os.getpid()}-") and fresh.is_dir()
-    assert not stale.exists() and living.exists() and foreign.exists()
+    assert not stale.exists() and living.exists() and foreign.exists() and recent.exists()
 
 
 def subprocess_pid_that_exited() -> int:
