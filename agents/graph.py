@@ -255,7 +255,7 @@ class ErrandNodes:
                                   turn=len(state.get("turns", [])))
         _emit("question", state, question=request.question, slot=request.slot)
         value = interrupt(request.model_dump(mode="json"))
-        answer = _parse_answer(value)
+        answer = parse_answer(value)
         if answer is None:  # not an answer: ask again rather than guess
             return {}
         turn = Turn(question=request.question, answer=answer, slot=request.slot,
@@ -576,7 +576,8 @@ def _kept(verdict: GateVerdict | None) -> GateVerdict | None:
     return verdict.model_copy(update={"observed": {}})
 
 
-def _parse_answer(value: Any) -> str | None:
+def parse_answer(value: Any) -> str | None:
+    """The text of a question's answer: a string, or an ``AnswerResume``; None for anything else."""
     if isinstance(value, str):
         return value.strip() or None
     try:

@@ -15,13 +15,13 @@ from typing import Any, TypedDict
 
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import interrupt
-from pydantic import ValidationError
 
 from agents.concierge.loader import BundleSet
 from agents.concierge.model import Reading
 from agents.concierge.planner import Planner
 from agents.concierge.planning import bind, make_plan
-from agents.models import AnswerResume, QuestionRequest, RunStatus, resume_adapter
+from agents.graph import parse_answer
+from agents.models import QuestionRequest, RunStatus
 
 
 class ConciergeState(TypedDict, total=False):
@@ -104,13 +104,8 @@ class ConciergeNodes:
 
 
 def _answer(value: Any) -> str | None:
-    if isinstance(value, str):
-        return value.strip() or None
-    try:
-        resume = resume_adapter.validate_python(value)
-    except ValidationError:
-        return None
-    return resume.text.strip() or None if isinstance(resume, AnswerResume) else None
+    answer = parse_answer(value)
+    return answer.strip() or None if answer else None  # a blank answer is no answer
 
 
 def build_concierge_graph(nodes: ConciergeNodes) -> StateGraph:
